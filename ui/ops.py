@@ -89,6 +89,55 @@ def shutdown_ops(wait: bool = False) -> None:
 
 
 # --------------------------------------------------------------------------
+# PySide6 6.12.0 workaround
+
+def _guard_emit_refcount() -> bool:
+    """Undo a reference PySide6 6.12.0 drops on every Python ``signal.emit()``.
+
+    That release returns ``True`` from ``SignalInstance.emit`` without taking
+    a reference. On Python 3.11, where ``True`` is an ordinary refcounted
+    object, every emit then lowers its count by one until the interpreter
+    aborts ("bool_dealloc: deallocating True or False"), typically at exit or
+    after a few thousand emits in a long session. 6.11.x is not affected, nor
+    is Python 3.12+ (immortal bools). We measure instead of checking version
+    numbers, and wrap ``emit`` only when the leak is really there.
+    Remove once the project pins a PySide6 without the bug.
+    """
+    import ctypes
+    import sys
+
+    from PySide6.QtCore import SignalInstance
+
+    class _Probe(QObject):
+        ping = Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(8):
+        probe.ping.emit()
+    leaked = before - sys.getrefcount(True)
+    if leaked < 8:
+        return False
+    # Give back the references already lost by the probe.
+    for _ in range(leaked):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    original = SignalInstance.emit
+
+    def emit(self, *args):
+        result = original(self, *args)
+        if result is True:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+        return result
+
+    SignalInstance.emit = emit
+    _log.warning("PySide6 signal.emit() leaks references to True; working around it (pin PySide6 != 6.12.0)")
+    return True
+
+
+_EMIT_GUARDED = _guard_emit_refcount()
+
+
+# --------------------------------------------------------------------------
 # Singletons living on the GUI thread
 
 
