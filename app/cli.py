@@ -192,7 +192,7 @@ def _progress(done: int, total: int | None, label: str = "") -> None:
     if total:
         print(f"\r{label} {done:,}/{total:,} ({done * 100 // max(total, 1)}%)", end="", file=sys.stderr, flush=True)
     else:
-        print(f"\r{label} {done:,}", end="", file=sys.stderr, flush=True)
+        print(f"{label} {done:,}", file=sys.stderr, flush=True)
     if total is not None and done >= total:
         print(file=sys.stderr)
 

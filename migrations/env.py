@@ -13,6 +13,8 @@ config = context.config
 def include_name(name, type_, parent_names):  # noqa: ANN001
     if type_ == "schema":
         return name in SCHEMAS
+    if type_ == "index" and name and name.startswith("ixr_"):
+        return False  # raw-SQL expression indexes, see 0005
     return True
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.resources
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
@@ -98,8 +98,3 @@ def icon(name: str, color: QColor | str | None = None) -> QIcon:
 def clear_icon_cache() -> None:
     """Forget rendered icons, e.g. after the palette changed."""
     _icon_cache.clear()
-
-
-def icon_size() -> QSize:
-    """The size our lists and menus use, matching the compact row height."""
-    return QSize(16, 16)

@@ -313,6 +313,10 @@ class ConnectionState(QObject):
 
     def _probe_failed(self, exc: BaseException) -> bool:
         self._probing = False
+        if not isinstance(exc, errors.ConnectionLost):
+            # Still counted as a failed attempt, but a probe that is itself
+            # broken must leave a trace rather than retry silently forever.
+            _log.warning("connection probe failed", exc_info=exc)
         self._attempts += 1
         if self._attempts >= self._ATTEMPTS_BEFORE_OFFLINE:
             self.set_state(self.OFFLINE, str(exc) or self._message)

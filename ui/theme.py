@@ -43,7 +43,7 @@ _LIGHT = {
     "window": "#f4f5f7",
     "window_text": "#1f2328",
     "base": "#ffffff",
-    "alternate_base": "#f6f7f9",
+    "alternate_base": "#f2f4f7",
     "text": "#1f2328",
     "button": "#eceef1",
     "button_text": "#1f2328",

@@ -800,7 +800,7 @@ def _price_line(
         if plan_deductible is None:
             work.step("deductible", "The deductible applies, but the plan has no deductible.")
         else:
-            deductible = plan_deductible.remaining
+            deductible = min(allowed, plan_deductible.remaining)
             if deductible > 0:
                 work.add_code(CARC_DEDUCTIBLE)
                 work.step(

@@ -392,6 +392,11 @@ def test_visit_limit_exhausted_is_119() -> None:
     assert_denied(price(balances=[bal("VISIT_LIMIT", "office_visit", "10", "10")]), "119")
 
 
+def test_a_fraction_of_a_visit_left_is_no_visit_left() -> None:
+    # Counting a whole visit against half a visit would pass the limit.
+    assert_denied(price(balances=[bal("VISIT_LIMIT", "office_visit", "2.5", "2")]), "119")
+
+
 def test_visit_limit_counts_one_per_approved_line() -> None:
     result = price(
         balances=[bal("VISIT_LIMIT", "office_visit", "3", "2")],
