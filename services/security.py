@@ -1,0 +1,83 @@
+"""Who is signed in and what they may do: PostgreSQL role membership is the source of truth."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from .errors import ValidationError
+from .uow import UnitOfWork
+
+# Group roles created by migrations; people log in as members of one or more.
+GROUP_ROLES = {
+    "claimdesk_adjudicator": "adjudicator",
+    "claimdesk_supervisor": "supervisor",
+    "claimdesk_enrollment": "enrollment",
+    "claimdesk_billing": "billing",
+    "claimdesk_auditor": "auditor",
+    "claimdesk_admin": "admin",
+}
+# Which screens each role may open (the database refuses the rest anyway).
+SCREENS = {
+    "adjudicator": {"claims", "eligibility", "providers", "documents"},
+    "supervisor": {"claims", "eligibility", "providers", "billing", "documents"},
+    "enrollment": {"enrollment", "eligibility", "documents"},
+    "billing": {"billing", "documents"},
+    "auditor": {"claims", "eligibility", "enrollment", "providers", "billing", "documents"},
+    "admin": {"claims", "eligibility", "enrollment", "providers", "billing", "documents"},
+}
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: str
+    roles: tuple[str, ...]
+    superuser: bool
+
+    @property
+    def screens(self) -> set[str]:
+        allowed: set[str] = set()
+        for role in self.roles:
+            allowed |= SCREENS.get(role, set())
+        return allowed
+
+
+def current_identity(sessions) -> Identity:  # noqa: ANN001
+    with UnitOfWork(sessions) as uow:
+        conn = uow.connection
+        user, superuser = conn.execute(
+            text("SELECT session_user, rolsuper FROM pg_roles WHERE rolname = session_user")
+        ).one()
+        groups = conn.execute(
+            text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names) AND pg_has_role(session_user, oid, 'member')"),
+            {"names": list(GROUP_ROLES)},
+        ).scalars().all()
+    roles = tuple(sorted({GROUP_ROLES[g] for g in groups} | ({"admin"} if superuser else set())))
+    return Identity(user, roles, bool(superuser))
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9_.]{1,62}$")
+
+
+def add_user(engine: Engine, name: str, roles: list[str]) -> str:
+    """Create a login role for a person in the given groups; returns a one-time initial password."""
+    if not _NAME.match(name):
+        raise ValidationError("must be 2-63 lower-case letters, digits, '_' or '.', starting with a letter", where="user name")
+    groups = []
+    for role in roles:
+        group = f"claimdesk_{role}" if not role.startswith("claimdesk_") else role
+        if group not in GROUP_ROLES:
+            raise ValidationError(f"{role!r} is not a role ({', '.join(GROUP_ROLES.values())})", where="--role")
+        groups.append(group)
+    password = secrets.token_urlsafe(18)
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
+            raise ValidationError(f"a login named {name} already exists", where="user name")
+        # Identifiers cannot be bound; the name is checked against _NAME above and quoted.
+        conn.exec_driver_sql(f'CREATE ROLE "{name}" LOGIN PASSWORD %(pw)s', {"pw": password})
+        for group in groups:
+            conn.exec_driver_sql(f'GRANT {group} TO "{name}"')
+    return password
