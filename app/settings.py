@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import platformdirs
@@ -39,8 +38,6 @@ class Settings:
     sslmode: str | None = None
     sslrootcert: str | None = None
     data_dir: Path = field(default_factory=data_dir)
-    pend_threshold: Decimal = Decimal("10000.00")
-    supervisor_override_threshold: Decimal = Decimal("5000.00")
     lease_minutes: int = 30
     connect_timeout: int = 5
 
@@ -68,26 +65,12 @@ def load_settings() -> Settings:
         values["sslmode"] = db.get("sslmode")
         values["sslrootcert"] = db.get("sslrootcert")
         claims = raw.get("claims", {})
-        for key in ("pend_threshold", "supervisor_override_threshold"):
-            if key in claims:
-                values[key] = _decimal_setting(claims[key], f"{path} [claims] {key}")
         if "lease_minutes" in claims:
-            values["lease_minutes"] = int(claims["lease_minutes"])
+            minutes = claims["lease_minutes"]
+            if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 480:
+                raise ValidationError(f"lease_minutes must be a whole number from 1 to 480, not {minutes!r}", where=str(path))
+            values["lease_minutes"] = minutes
     env_url = os.environ.get("CLAIMDESK_DATABASE_URL")
     if env_url:
         values["database_url"] = env_url
-    if os.environ.get("CLAIMDESK_PEND_THRESHOLD"):
-        values["pend_threshold"] = _decimal_setting(os.environ["CLAIMDESK_PEND_THRESHOLD"], "CLAIMDESK_PEND_THRESHOLD")
     return Settings(**{k: v for k, v in values.items() if v is not None})
-
-
-def _decimal_setting(value: object, where: str) -> Decimal:
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        amount = Decimal(str(value))
-    except Exception:
-        raise ValidationError(f"{value!r} is not an amount", where=where) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValidationError(f"{value!r} must be a non-negative amount", where=where)
-    return amount

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per schema; importing this package registers them all."""
 
 from . import (  # noqa: F401  (registration)
+    audit,
     billing,
     broker_api,
     care,

@@ -35,6 +35,7 @@ SCHEMAS = (
     "care",
     "group_scheme",
     "broker_api",
+    "audit",
 )
 
 Money = Numeric(15, 2)

@@ -184,3 +184,13 @@ class ReasonCode(Base):
 class Outbox(OutboxMixin, Base):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_claims_outbox_unpublished", "created_at", postgresql_where="published_at IS NULL"), {"schema": SCHEMA})
+
+
+class Setting(Base):
+    """Central knobs every workstation shares (review thresholds); the database trigger reads them too."""
+
+    __tablename__ = "settings"
+    __table_args__ = {"schema": SCHEMA}
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str]
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

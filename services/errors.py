@@ -33,13 +33,23 @@ class InvalidTransition(ValidationError):
 class ConflictError(ClaimDeskError):
     """Somebody else saved the row first; nothing was overwritten."""
 
-    def __init__(self, what: str, changed_by: str | None, changed_at: dt.datetime | None):
+    def __init__(self, what: str, changed_by: str | None, changed_at: dt.datetime | None, *, message: str | None = None):
         self.what = what
         self.changed_by = changed_by
         self.changed_at = changed_at
         who = changed_by or "another user"
         when = f" at {changed_at:%Y-%m-%d %H:%M:%S %Z}".rstrip() if changed_at else ""
-        super().__init__(f"{what} was changed by {who}{when}; reload it and apply your change again.")
+        super().__init__(message or f"{what} was changed by {who}{when}; reload it and apply your change again.")
+
+
+def leased(locator: str, assignee: str, until: dt.datetime) -> ConflictError:
+    """Someone else holds the claim's lease: only they (or a supervisor) may save it now."""
+    return ConflictError(
+        f"Claim {locator}",
+        assignee,
+        until,
+        message=f"Claim {locator} is being worked by {assignee} until {until:%H:%M %Z}; only they or a supervisor can change it now.",
+    )
 
 
 class PermissionDenied(ClaimDeskError):

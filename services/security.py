@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from psycopg import sql
 from sqlalchemy import Engine, text
 
 from .errors import ValidationError
@@ -76,8 +77,17 @@ def add_user(engine: Engine, name: str, roles: list[str]) -> str:
     with engine.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
             raise ValidationError(f"a login named {name} already exists", where="user name")
-        # Identifiers cannot be bound; the name is checked against _NAME above and quoted.
-        conn.exec_driver_sql(f'CREATE ROLE "{name}" LOGIN PASSWORD %(pw)s', {"pw": password})
-        for group in groups:
-            conn.exec_driver_sql(f'GRANT {group} TO "{name}"')
+        raw = conn.connection.driver_connection
+        # Utility statements take no bind parameters: quote client-side, and keep
+        # the statement out of the server log so the password is never written.
+        with raw.cursor() as cur:
+            cur.execute("SET LOCAL log_statement = 'none'") if _is_superuser(cur) else None
+            cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
+            for group in groups:
+                cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
     return password
+
+
+def _is_superuser(cur) -> bool:  # noqa: ANN001
+    cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    return bool(cur.fetchone()[0])

@@ -1,4 +1,5 @@
-"""Document templates: the US and UK wording of EOBs and policy schedules, and the two market profiles.
+"""Document templates: the US and UK wording of EOBs and policy schedules, the two market profiles,
+and two indexes the document service reads by.
 
 The wording is frozen here as JSON, exactly as ``MarketTemplate.to_document()``
 gave it when this revision was written: a migration must not import app code
@@ -28,6 +29,18 @@ SEEDED_BY = "0006_document_templates"
 MARKETS = (
     ("US", "USD", "US", {"name": "United States", "locale": "en-US", "page_size": "LETTER", "date_format": "MM/DD/YYYY"}),
     ("UK", "GBP", "UK", {"name": "United Kingdom", "locale": "en-GB", "page_size": "A4", "date_format": "DD/MM/YYYY"}),
+)
+
+# Raw-SQL indexes (``ixr_*``, left alone by autogenerate, see 0005): the document
+# list pages newest first by (created_at, id); re-rendering finds a document's
+# stored inputs in its DOCUMENT_ISSUED outbox message.
+INDEXES = (
+    ("documents", "ixr_documents_created_at_id", "documents.documents (created_at DESC, id DESC)"),
+    (
+        "documents",
+        "ixr_documents_outbox_document_locator",
+        "documents.outbox ((payload->>'document_locator')) WHERE event_type = 'DOCUMENT_ISSUED'",
+    ),
 )
 
 US_EOB_DOCUMENT = r'''
@@ -303,9 +316,13 @@ def upgrade() -> None:
             ),
             {"m": market, "c": currency, "j": jurisdiction, "d": json.dumps({**document, "seeded_by": SEEDED_BY})},
         )
+    for _schema, name, target in INDEXES:
+        op.execute(f"CREATE INDEX {name} ON {target}")
 
 
 def downgrade() -> None:
+    for schema, name, _target in INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {schema}.{name}")
     conn = op.get_bind()
     for market, template_type, _document, _html in TEMPLATES:
         conn.execute(

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from ..errors import ConflictError, InvalidTransition, NotFound, ValidationError
+from ..errors import ConflictError, InvalidTransition, NotFound, ValidationError, leased
 from ..money import ZERO, fmt, money
 from . import lifecycle as lc
 from .pricing import Balance, ClaimPricing, CoverageInput, LineInput, PriorAuthInput, price_claim
@@ -84,7 +84,7 @@ def lock_claims(conn: Connection, claim_ids: Sequence[uuid.UUID], *, skip_locked
     if not skip_locked:
         missing = set(claim_ids) - set(claims)
         if missing:
-            raise NotFound(f"no claim with id {sorted(missing)[0]}")
+            _explain_missing(conn, sorted(missing)[0])
     for line in conn.execute(
         text(
             "SELECT id, claim_id, line_number, coverage_term_key, procedure_code, amount_claimed, element_id, "
@@ -97,14 +97,28 @@ def lock_claims(conn: Connection, claim_ids: Sequence[uuid.UUID], *, skip_locked
     return [claims[i] for i in claim_ids if i in claims]
 
 
+def _explain_missing(conn: Connection, claim_id: uuid.UUID) -> None:
+    """A claim we could not lock is either gone or, under row-level security, leased to someone else."""
+    row = conn.execute(
+        text("SELECT locator, assignee, lease_expires_at, updated_by, updated_at FROM claims.claims WHERE id = :id"), {"id": claim_id}
+    ).first()
+    if row is None:
+        raise NotFound(f"no claim with id {claim_id}")
+    raise leased(row.locator, row.assignee, row.lease_expires_at)
+
+
 def check_version(claim: ClaimRow, expected_version: int | None) -> None:
     if expected_version is not None and claim.version != expected_version:
         raise ConflictError(f"Claim {claim.locator}", claim.updated_by, claim.updated_at)
 
 
-def check_lease(claim: ClaimRow, user: str, now: dt.datetime) -> None:
-    if claim.assignee and claim.assignee != user and claim.lease_expires_at and claim.lease_expires_at > now:
-        raise ConflictError(f"Claim {claim.locator} is leased to {claim.assignee} until {claim.lease_expires_at:%H:%M}, and", claim.assignee, claim.lease_expires_at)
+def check_lease(conn: Connection, claim: ClaimRow) -> None:
+    """Mirror of the database's row-level policy, to say who holds the claim before trying."""
+    if not claim.assignee or not claim.lease_expires_at:
+        return
+    may, now = conn.execute(text("SELECT claims.may_work(:a, :u), now()"), {"a": claim.assignee, "u": claim.lease_expires_at}).one()
+    if not may and claim.lease_expires_at > now:
+        raise leased(claim.locator, claim.assignee, claim.lease_expires_at)
 
 
 def require_transition(claim: ClaimRow, to_status: str, action: str) -> None:

@@ -28,16 +28,13 @@ def adjudicate_received(
     progress: Callable[..., None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> dict[str, Any]:
-    policy = Policy(
-        pend_threshold=getattr(settings, "pend_threshold", Policy.pend_threshold),
-        supervisor_override_threshold=getattr(settings, "supervisor_override_threshold", Policy.supervisor_override_threshold),
-    )
     batch_size = max(1, batch_size)
     started = time.perf_counter()
     total = BatchResult()
     done = 0
     with UnitOfWork(sessions) as uow:
         waiting = uow.connection.execute(text("SELECT count(*) FROM claims.claims WHERE status = 'RECEIVED'")).scalar_one()
+        policy = Policy.load(uow.connection)
     target = min(waiting, limit) if limit is not None else waiting
     while done < target and not cancelled():
         take = min(batch_size, target - done)

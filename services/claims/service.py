@@ -38,18 +38,25 @@ class ClaimChange:
 
 @dataclass(frozen=True)
 class Policy:
-    """Knobs auto-adjudication and overrides read (from Settings in the app)."""
+    """Knobs auto-adjudication and overrides read: central, from ``claims.settings``."""
 
     pend_threshold: Decimal = Decimal("10000.00")
     supervisor_override_threshold: Decimal = Decimal("5000.00")
+
+    @classmethod
+    def load(cls, conn: Connection) -> Policy:
+        values = dict(conn.execute(text("SELECT key, value FROM claims.settings")).all())
+        return cls(
+            pend_threshold=money(values.get("pend_threshold", cls.pend_threshold)),
+            supervisor_override_threshold=money(values.get("supervisor_override_threshold", cls.supervisor_override_threshold)),
+        )
 
 
 def _one(uow: UnitOfWork, claim_id: uuid.UUID, expected_version: int | None) -> tuple[Connection, adj.ClaimRow]:
     conn = uow.connection
     (claim,) = adj.lock_claims(conn, [claim_id])
     adj.check_version(claim, expected_version)
-    now = conn.execute(text("SELECT now()")).scalar_one()
-    adj.check_lease(claim, adj.current_user(conn), now)
+    adj.check_lease(conn, claim)
     return conn, claim
 
 
@@ -88,13 +95,14 @@ def override_line(
     note: str,
     allowed: Decimal | str | None = None,
     deny_carc: str | None = None,
-    policy: Policy = Policy(),
+    policy: Policy | None = None,
 ) -> ClaimChange:
     """Set a line's allowed amount, or deny it with a CARC, then re-price the claim."""
     if (allowed is None) == (deny_carc is None):
         raise ValidationError("give either an allowed amount or a denial reason code", where=f"line {line_number}")
     with UnitOfWork(sessions) as uow:
         conn, claim = _one(uow, claim_id, expected_version)
+        policy = policy or Policy.load(conn)
         note = _note(note, "override a line")
         line = next((ln for ln in claim.lines if ln["line_number"] == line_number), None)
         if line is None:
@@ -186,11 +194,8 @@ def approve(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | Non
 
 
 def _finalize(conn: Connection, claim: adj.ClaimRow, note: str | None) -> adj.Outcome:
-    paid = conn.execute(text("SELECT amount_paid FROM claims.claims WHERE id = :id"), {"id": claim.id}).scalar_one()
-    charge = billing.create_payment(conn, claim, paid)
-    return adj.set_status(
-        conn, claim, lc.FINALIZED, "FINALIZED", note, extra_sql=", finalized_at = now()", detail={"charge": charge, "paid": str(paid)}
-    )
+    charge = billing.create_payment(conn, claim)
+    return adj.set_status(conn, claim, lc.FINALIZED, "FINALIZED", note, extra_sql=", finalized_at = now()", detail={"charge": charge})
 
 
 def deny(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | None, carc: str, note: str) -> ClaimChange:
@@ -313,8 +318,9 @@ def auto_adjudicate_locked(conn: Connection, claims: list[adj.ClaimRow], policy:
     return BatchResult(finalized, denied, pended, 0)
 
 
-def auto_adjudicate(sessions: Sessions, claim_ids: Sequence[uuid.UUID], policy: Policy = Policy()) -> BatchResult:
+def auto_adjudicate(sessions: Sessions, claim_ids: Sequence[uuid.UUID], policy: Policy | None = None) -> BatchResult:
     with UnitOfWork(sessions) as uow:
+        policy = policy or Policy.load(uow.connection)
         claims = adj.lock_claims(uow.connection, list(claim_ids), skip_locked=True)
         claims = [c for c in claims if c.status == lc.RECEIVED]
         result = auto_adjudicate_locked(uow.connection, claims, policy)
