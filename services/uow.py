@@ -68,6 +68,8 @@ def translate_db_error(exc: BaseException) -> ClaimDeskError | None:
         return ValidationError(f"this would duplicate an existing record ({_diag(orig, 'constraint_name')})")
     if isinstance(orig, pgerr.ForeignKeyViolation):
         return ValidationError(f"this refers to a record that does not exist ({_diag(orig, 'constraint_name')})")
+    if isinstance(orig, psycopg.DataError):
+        return ValidationError(f"a value cannot be stored: {_first_line(orig)}")
     if isinstance(orig, (pgerr.SerializationFailure, pgerr.DeadlockDetected)):
         return ConflictError("This record", None, None)
     if isinstance(orig, pgerr.QueryCanceled):

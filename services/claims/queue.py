@@ -43,6 +43,9 @@ class QueueFilter:
     descending: bool = False
 
     def validate(self) -> QueueFilter:
+        if "\x00" in self.text:
+            # PostgreSQL text cannot hold NUL; a pasted one is noise, not a search term.
+            return QueueFilter(**{**self.__dict__, "text": self.text.replace("\x00", "")}).validate()
         bad = [s for s in self.statuses if s not in lc.STATUSES]
         if bad:
             raise ValidationError(f"unknown status {bad[0]!r}", where="status filter")

@@ -573,7 +573,11 @@ def _policy_data(conn: Connection, row: Any, document_locator: str, issue_date: 
 
     elements = []
     for name, element_type, terms in sources:
-        keys = set((terms.get("benefits") or {}).keys())
+        benefits = terms.get("benefits") or {}
+        if isinstance(benefits, Mapping):
+            # JSONB does not keep the order a product was written in; alphabetical is the next best order.
+            terms = {**terms, "benefits": dict(sorted(benefits.items()))}
+        keys = set(benefits)
         limits = tuple(
             CoverageLimit(limit_type=typ, key=key, amount=amount)
             for typ, key, amount in accumulators
