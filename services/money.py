@@ -24,7 +24,10 @@ def money(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"{value!r} is not an amount") from None
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        raise ValueError(f"{value!r} is too large to be an amount") from None
 
 
 def rate(value: Decimal | int | str) -> Decimal:

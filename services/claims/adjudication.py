@@ -325,7 +325,7 @@ def price_locked(conn: Connection, claims: Sequence[ClaimRow], *, event_type: st
                 "member": totals.member_responsibility,
                 "currency": pricing.currency,
                 "term_id": term_id,
-                "document": json.dumps(document),
+                "document": document,
             }
         )
         events.append(_event(claim, claim.status, pricing.status, event_type, note, {"paid": fmt(totals.amount_paid)}))
@@ -333,23 +333,28 @@ def price_locked(conn: Connection, claims: Sequence[ClaimRow], *, event_type: st
         claim.document = document
         claim.status = pricing.status
     _write_balances(conn, live, start)
-    if line_updates:
-        conn.execute(
-            text(
-                "UPDATE claims.claim_lines SET status = :status, amount_allowed = :allowed, deductible = :deductible, "
-                "copay = :copay, coinsurance = :coinsurance, amount_paid = :paid, member_responsibility = :member, "
-                "reason_code = :code, reason_codes = :codes, version = version + 1, updated_at = now() WHERE id = :id"
-            ),
-            line_updates,
-        )
+    # One statement per table for the whole batch: the rows travel as one JSON array.
     conn.execute(
         text(
-            "UPDATE claims.claims SET status = :status, amount_allowed = :allowed, amount_paid = :paid, "
-            "member_responsibility = :member, currency = :currency, term_id = COALESCE(term_id, :term_id), "
-            "document = CAST(:document AS jsonb), pend_reason = NULL, pend_note = NULL, adjudicated_at = now(), "
-            "version = version + 1, updated_at = now(), updated_by = session_user WHERE id = :id"
+            "UPDATE claims.claim_lines l SET status = u.status, amount_allowed = u.allowed, deductible = u.deductible, "
+            "copay = u.copay, coinsurance = u.coinsurance, amount_paid = u.paid, member_responsibility = u.member, "
+            "reason_code = u.code, reason_codes = u.codes, version = l.version + 1, updated_at = now() "
+            "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, status text, allowed numeric, deductible numeric, "
+            "copay numeric, coinsurance numeric, paid numeric, member numeric, code text, codes varchar[]) "
+            "WHERE l.id = u.id AND l.id = ANY(CAST(:ids AS uuid[]))"
         ),
-        claim_updates,
+        {"rows": json.dumps(line_updates, default=str), "ids": [u["id"] for u in line_updates]},
+    )
+    conn.execute(
+        text(
+            "UPDATE claims.claims c SET status = u.status, amount_allowed = u.allowed, amount_paid = u.paid, "
+            "member_responsibility = u.member, currency = u.currency, term_id = COALESCE(c.term_id, u.term_id), "
+            "document = u.document, pend_reason = NULL, pend_note = NULL, adjudicated_at = now(), "
+            "version = c.version + 1, updated_at = now(), updated_by = session_user "
+            "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, status text, allowed numeric, paid numeric, "
+            "member numeric, currency text, term_id uuid, document jsonb) WHERE c.id = u.id AND c.id = ANY(CAST(:ids AS uuid[]))"
+        ),
+        {"rows": json.dumps(claim_updates, default=str), "ids": [u["id"] for u in claim_updates]},
     )
     write_events(conn, events)
     return outcomes
@@ -376,10 +381,12 @@ def _write_balances(conn: Connection, live: dict[uuid.UUID, dict[str, Any]], sta
         # A delta, not an absolute value: correct even if a reader saw the row earlier.
         conn.execute(
             text(
-                "UPDATE eligibility.coverage_accumulators SET consumed_amount = consumed_amount + :delta, "
-                "last_claim_locator = COALESCE(:loc, last_claim_locator), updated_at = now() WHERE id = :id"
+                "UPDATE eligibility.coverage_accumulators a SET consumed_amount = a.consumed_amount + u.delta, "
+                "last_claim_locator = COALESCE(u.loc, a.last_claim_locator), updated_at = now() "
+                "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, delta numeric, loc text) "
+                "WHERE a.id = u.id AND a.id = ANY(CAST(:ids AS uuid[]))"
             ),
-            changed,
+            {"rows": json.dumps(changed, default=str), "ids": [c["id"] for c in changed]},
         )
 
 
@@ -421,53 +428,87 @@ def _event(claim: ClaimRow, from_status: str | None, to_status: str | None, even
 
 
 def write_events(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
-    """The audit event and the outbox message, in the caller's transaction."""
+    """The audit events and their outbox messages, in the caller's transaction, one statement each."""
     events = list(events)
     if not events:
         return
+    rows = json.dumps(
+        [
+            {
+                **e,
+                "claim_id": str(e["claim_id"]),
+                "detail": json.loads(e["detail"]) if isinstance(e["detail"], str) else (e["detail"] or {}),
+                "topic": f"claims.claim.{e['event_type'].lower()}",
+            }
+            for e in events
+        ]
+    )
     conn.execute(
         text(
             "INSERT INTO claims.claim_events (claim_id, event_type, from_status, to_status, note, detail) "
-            "VALUES (:claim_id, :event_type, :from_status, :to_status, :note, CAST(:detail AS jsonb))"
+            "SELECT claim_id, event_type, from_status, to_status, note, detail FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+            "AS e(claim_id uuid, event_type text, from_status text, to_status text, note text, detail jsonb)"
         ),
-        events,
+        {"rows": rows},
     )
     conn.execute(
         text(
             "INSERT INTO claims.outbox (topic, key, payload) "
-            "VALUES (:topic, :key, jsonb_build_object('actor', session_user) || CAST(:payload AS jsonb))"
+            "SELECT topic, locator, jsonb_build_object('claim_id', claim_id, 'claim_locator', locator, 'event_type', event_type, "
+            "'from_status', from_status, 'to_status', to_status, 'detail', detail, 'actor', session_user) "
+            "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+            "AS e(claim_id uuid, locator text, topic text, event_type text, from_status text, to_status text, detail jsonb)"
         ),
-        [
-            {
-                "topic": f"claims.claim.{e['event_type'].lower()}",
-                "key": e["locator"],
-                "payload": json.dumps(
-                    {
-                        "claim_id": str(e["claim_id"]),
-                        "claim_locator": e["locator"],
-                        "event_type": e["event_type"],
-                        "from_status": e["from_status"],
-                        "to_status": e["to_status"],
-                        "detail": json.loads(e["detail"]),
-                    }
-                ),
-            }
-            for e in events
-        ],
+        {"rows": rows},
     )
 
 
-def set_status(conn: Connection, claim: ClaimRow, to_status: str, event_type: str, note: str | None, *, pend_reason: str | None = None, extra_sql: str = "", detail: dict[str, Any] | None = None) -> Outcome:
+def set_status(
+    conn: Connection,
+    claims: ClaimRow | Sequence[ClaimRow],
+    to_status: str,
+    event_type: str,
+    note: str | None,
+    *,
+    pend_reason: str | None = None,
+    extra_sql: str = "",
+    detail: dict[str, Any] | None = None,
+    document_changed: bool = False,
+    notes: Sequence[tuple[str, str]] | None = None,
+) -> list[Outcome]:
+    """Move claims to ``to_status`` with one event each, in one statement.
+
+    ``notes`` gives each claim its own (pend reason, note) instead of the shared
+    ``pend_reason``/``note``; documents are written only when they changed.
+    """
+    claims = [claims] if isinstance(claims, ClaimRow) else list(claims)
+    if not claims:
+        return []
+    per_claim = list(notes) if notes is not None else [(pend_reason, note)] * len(claims)
+    document_sql = ", document = u.document" if document_changed else ""
     conn.execute(
         text(
-            f"UPDATE claims.claims SET status = :status, pend_reason = :pend_reason, pend_note = :note, "
-            f"document = CAST(:document AS jsonb), version = version + 1, updated_at = now(), updated_by = session_user {extra_sql} "
-            "WHERE id = :id"
+            f"UPDATE claims.claims c SET status = :status, pend_reason = u.pend_reason, "
+            f"pend_note = CASE WHEN u.pend_reason IS NULL THEN NULL ELSE u.note END{document_sql}, "
+            f"version = c.version + 1, updated_at = now(), updated_by = session_user {extra_sql} "
+            "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, document jsonb, pend_reason text, note text) "
+            "WHERE c.id = u.id AND c.id = ANY(CAST(:ids AS uuid[]))"
         ),
-        {"status": to_status, "pend_reason": pend_reason, "note": note if pend_reason else None, "document": json.dumps(claim.document or {}), "id": claim.id},
+        {
+            "status": to_status,
+            "ids": [c.id for c in claims],
+            "rows": json.dumps(
+                [
+                    {"id": str(c.id), "document": c.document if document_changed else None, "pend_reason": r, "note": n}
+                    for c, (r, n) in zip(claims, per_claim, strict=True)
+                ]
+            ),
+        },
     )
-    write_events(conn, [_event(claim, claim.status, to_status, event_type, note, detail)])
-    outcome = Outcome(claim.id, claim.locator, claim.status, to_status, claim.version + 1, pend_reason)
-    claim.status = to_status
-    claim.version += 1
-    return outcome
+    write_events(conn, [_event(c, c.status, to_status, event_type, n, detail) for c, (_r, n) in zip(claims, per_claim, strict=True)])
+    outcomes = []
+    for claim, (reason, _n) in zip(claims, per_claim, strict=True):
+        outcomes.append(Outcome(claim.id, claim.locator, claim.status, to_status, claim.version + 1, reason))
+        claim.status = to_status
+        claim.version += 1
+    return outcomes

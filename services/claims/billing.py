@@ -7,14 +7,23 @@ on the billing tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, text
 
 from .adjudication import ClaimRow
 
 
-def create_payment(conn: Connection, claim: ClaimRow) -> str | None:
-    """Charge the payee and post DEBIT claims expense / CREDIT claims payable; None when nothing is paid."""
-    return conn.execute(text("SELECT billing.post_claim_payment(:id)"), {"id": claim.id}).scalar()
+def create_payments(conn: Connection, claims: Sequence[ClaimRow]) -> list[str | None]:
+    """Charge each payee and post DEBIT claims expense / CREDIT claims payable; None where nothing is paid."""
+    if not claims:
+        return []
+    return list(
+        conn.execute(
+            text("SELECT billing.post_claim_payment(t.id) FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS t(id, n) ORDER BY t.n"),
+            {"ids": [c.id for c in claims]},
+        ).scalars()
+    )
 
 
 def reverse_payment(conn: Connection, claim: ClaimRow) -> int:

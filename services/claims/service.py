@@ -159,7 +159,7 @@ def pend(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | None, 
         adj.require_transition(claim, lc.PENDED, "pended")
         # A priced claim gives its balances back while it waits for a person.
         adj.reverse_balances(conn, claim)
-        out = adj.set_status(conn, claim, lc.PENDED, "PENDED", note, pend_reason=reason)
+        (out,) = adj.set_status(conn, claim, lc.PENDED, "PENDED", note, pend_reason=reason, document_changed=True)
         uow.commit()
     return ClaimChange(out.claim_id, out.locator, out.status, out.version, f"{out.locator} pended ({reason.replace('_', ' ').lower()})")
 
@@ -170,7 +170,7 @@ def unpend(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | None
         note = _note(note, "release a pended claim")
         if claim.status != lc.PENDED:
             raise ValidationError(f"claim {claim.locator} is {claim.status}, not pended", where="status")
-        out = adj.set_status(conn, claim, lc.RECEIVED, "UNPENDED", note)
+        (out,) = adj.set_status(conn, claim, lc.RECEIVED, "UNPENDED", note)
         uow.commit()
     return ClaimChange(out.claim_id, out.locator, out.status, out.version, f"{out.locator} released to the queue")
 
@@ -188,14 +188,14 @@ def approve(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | Non
                 f"claim {claim.locator} prices as denied on every line; deny it, or override a line first", where="status"
             )
         adj.require_transition(claim, lc.FINALIZED, "approved")
-        out = _finalize(conn, claim, note)
+        (out,) = _finalize(conn, [claim], note)
         uow.commit()
     return ClaimChange(out.claim_id, out.locator, out.status, out.version, f"{out.locator} approved and finalised for payment")
 
 
-def _finalize(conn: Connection, claim: adj.ClaimRow, note: str | None) -> adj.Outcome:
-    charge = billing.create_payment(conn, claim)
-    return adj.set_status(conn, claim, lc.FINALIZED, "FINALIZED", note, extra_sql=", finalized_at = now()", detail={"charge": charge})
+def _finalize(conn: Connection, claims: list[adj.ClaimRow], note: str | None) -> list[adj.Outcome]:
+    billing.create_payments(conn, claims)
+    return adj.set_status(conn, claims, lc.FINALIZED, "FINALIZED", note, extra_sql=", finalized_at = now()")
 
 
 def deny(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | None, carc: str, note: str) -> ClaimChange:
@@ -226,7 +226,9 @@ def reopen(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | None
         adj.require_transition(claim, lc.REOPENED, "reopened")
         reversed_charges = billing.reverse_payment(conn, claim)
         adj.reverse_balances(conn, claim)
-        out = adj.set_status(conn, claim, lc.REOPENED, "REOPENED", note, detail={"payments_reversed": reversed_charges})
+        (out,) = adj.set_status(
+            conn, claim, lc.REOPENED, "REOPENED", note, detail={"payments_reversed": reversed_charges}, document_changed=True
+        )
         uow.commit()
     return ClaimChange(out.claim_id, out.locator, out.status, out.version, f"{out.locator} reopened; its balances were given back")
 
@@ -238,7 +240,9 @@ def void(sessions: Sessions, claim_id: uuid.UUID, expected_version: int | None, 
         adj.require_transition(claim, lc.VOIDED, "voided")
         reversed_charges = billing.reverse_payment(conn, claim)
         adj.reverse_balances(conn, claim)
-        out = adj.set_status(conn, claim, lc.VOIDED, "VOIDED", note, detail={"payments_reversed": reversed_charges})
+        (out,) = adj.set_status(
+            conn, claim, lc.VOIDED, "VOIDED", note, detail={"payments_reversed": reversed_charges}, document_changed=True
+        )
         uow.commit()
     return ClaimChange(out.claim_id, out.locator, out.status, out.version, f"{out.locator} voided")
 
@@ -297,25 +301,18 @@ class BatchResult:
 def auto_adjudicate_locked(conn: Connection, claims: list[adj.ClaimRow], policy: Policy) -> BatchResult:
     """Pend what needs a person; price the rest; finalise the clean ones."""
     reasons = pend_reasons(conn, claims, policy)
-    pended = 0
-    for claim in claims:
-        if claim.id in reasons:
-            reason, note = reasons[claim.id]
-            if claim.status == lc.PENDED and claim.pend_reason == reason:
-                continue
-            adj.set_status(conn, claim, lc.PENDED, "AUTO_PENDED", note, pend_reason=reason)
-            pended += 1
+    to_pend = [c for c in claims if c.id in reasons and not (c.status == lc.PENDED and c.pend_reason == reasons[c.id][0])]
+    adj.set_status(conn, to_pend, lc.PENDED, "AUTO_PENDED", None, notes=[reasons[c.id] for c in to_pend])
+    pended = len(to_pend)
     to_price = [c for c in claims if c.id not in reasons]
     outcomes = adj.price_locked(conn, to_price, event_type="AUTO_PRICED")
-    finalized = denied = 0
+    clean = []
     for claim, out in zip(to_price, outcomes, strict=True):
         claim.version += 1
         if out.status in (lc.APPROVED, lc.PARTIALLY_APPROVED):
-            _finalize(conn, claim, "auto-adjudicated")
-            finalized += 1
-        else:
-            denied += 1
-    return BatchResult(finalized, denied, pended, 0)
+            clean.append(claim)
+    _finalize(conn, clean, "auto-adjudicated")
+    return BatchResult(len(clean), len(to_price) - len(clean), pended, 0)
 
 
 def auto_adjudicate(sessions: Sessions, claim_ids: Sequence[uuid.UUID], policy: Policy | None = None) -> BatchResult:

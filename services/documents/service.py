@@ -173,6 +173,18 @@ def _address_lines(address: Any) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _snapshot(uow: UnitOfWork) -> Connection:
+    """The unit of work's connection, reading one snapshot for the whole transaction.
+
+    An issued document must show one consistent state of its subject (claim
+    header and lines, policy and its terms). A snapshot gives that without
+    locking: ``FOR SHARE`` would need UPDATE rights the billing and
+    enrollment roles do not have, and row-level security hides a claim
+    leased to someone else from it.
+    """
+    return uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def load_template(conn: Connection, market_code: str, template_type: str) -> MarketTemplate:
     """The market's wording from ``documents.templates``."""
     raw = conn.execute(
@@ -191,23 +203,11 @@ def load_template(conn: Connection, market_code: str, template_type: str) -> Mar
 # ---------------------------------------------------------------------- EOB
 
 
-@dataclass(frozen=True)
-class _Claim:
-    id: uuid.UUID
-    locator: str
-    status: str
-    updated_at: dt.datetime
-    market_code: str
-    party_id: uuid.UUID
-    party_locator: str
-    term_id: uuid.UUID | None
-
-
-def _claim_row(conn: Connection, claim_locator: str, *, lock: bool) -> Any:
+def _claim_row(conn: Connection, claim_locator: str) -> Any:
     row = conn.execute(
         text(
-            f"""
-            SELECT c.id, c.locator, c.status, c.updated_at, c.term_id, c.provider_id, c.incident_date, c.currency,
+            """
+            SELECT c.id, c.locator, c.status, c.version, c.term_id, c.provider_id, c.incident_date, c.currency,
                    c.amount_claimed, c.amount_allowed, c.amount_paid, c.member_responsibility,
                    (c.received_at)::date AS received_date, (c.adjudicated_at)::date AS processed_date,
                    c.claimant_party_id, p.locator AS party_locator, p.first_name, p.last_name, p.name AS party_name,
@@ -220,7 +220,6 @@ def _claim_row(conn: Connection, claim_locator: str, *, lock: bool) -> Any:
             JOIN policy_admin.products prod ON prod.id = pv.product_id
             JOIN provider.providers pr ON pr.id = c.provider_id
             WHERE c.locator = :l
-            {"FOR SHARE OF c" if lock else ""}
             """
         ),
         {"l": claim_locator.strip()},
@@ -349,7 +348,7 @@ def eob_data_for_claim(
     issue_date: dt.date | None = None,
 ) -> EobData:
     """Everything the EOB of an adjudicated claim shows, read from the database (nothing is written)."""
-    row = _claim_row(conn, claim_locator, lock=False)
+    row = _claim_row(conn, claim_locator)
     _check_eob_status(row)
     template = load_template(conn, row["market_code"], "EOB")
     return _eob_data(conn, row, template, document_locator, issue_date or _today(conn))
@@ -358,9 +357,8 @@ def eob_data_for_claim(
 def render_and_store_eob(sessions: Sessions, claim_locator: str) -> StoredDocument:
     """Issue the EOB of an adjudicated claim: render, store, announce, and record it on the claim."""
     with UnitOfWork(sessions) as uow:
-        conn = uow.connection
-        # FOR SHARE: the claim cannot be re-priced between reading its lines and recording the EOB.
-        row = _claim_row(conn, claim_locator, lock=True)
+        conn = _snapshot(uow)
+        row = _claim_row(conn, claim_locator)
         _check_eob_status(row)
         template = load_template(conn, row["market_code"], "EOB")
         locator = next_locator(conn, "document")
@@ -378,6 +376,7 @@ def render_and_store_eob(sessions: Sessions, claim_locator: str) -> StoredDocume
             issue_date=issue_date,
             pdf=pdf,
             inputs=_dump(data),
+            subject_version=row["version"],
         )
         adj.write_events(
             conn,
@@ -400,15 +399,15 @@ def render_and_store_eob(sessions: Sessions, claim_locator: str) -> StoredDocume
 
 
 def _current_eob(sessions: Sessions, claim_locator: str) -> tuple[bytes, str] | None:
-    """The claim's latest EOB if the claim has not changed since it was issued."""
+    """The claim's latest EOB if the claim has not changed since (same row version as at issue)."""
     with UnitOfWork(sessions) as uow:
         row = uow.connection.execute(
             text(
                 """
-                SELECT d.content, d.sha256, d.locator FROM documents.documents d
-                JOIN claims.claims c ON c.id = d.subject_id
-                WHERE d.subject_type = 'CLAIM' AND d.template_type = 'EOB' AND c.locator = :l
-                  AND d.created_at >= c.updated_at
+                SELECT d.content, d.sha256, d.locator FROM claims.claims c
+                JOIN documents.documents d ON d.subject_type = 'CLAIM' AND d.subject_id = c.id AND d.template_type = 'EOB'
+                JOIN documents.outbox o ON o.event_type = 'DOCUMENT_ISSUED' AND o.payload->>'document_locator' = d.locator
+                WHERE c.locator = :l AND o.payload->>'subject_version' = c.version::text
                 ORDER BY d.created_at DESC, d.id DESC LIMIT 1
                 """
             ),
@@ -432,11 +431,11 @@ def eob_pdf_for_claim(sessions: Sessions, claim_locator: str) -> tuple[bytes, st
 # ------------------------------------------------------------------- policy
 
 
-def _policy_row(conn: Connection, policy_locator: str, *, lock: bool) -> Any:
+def _policy_row(conn: Connection, policy_locator: str) -> Any:
     row = conn.execute(
         text(
-            f"""
-            SELECT pol.id, pol.locator, pol.market_code, pol.inception_date, pol.policyholder_party_id,
+            """
+            SELECT pol.id, pol.locator, pol.version, pol.market_code, pol.inception_date, pol.policyholder_party_id,
                    pol.document->'premium'->>'amount' AS premium_amount,
                    pol.document->'premium'->>'frequency' AS premium_frequency,
                    pol.document->'premium'->>'currency' AS premium_currency,
@@ -453,7 +452,6 @@ def _policy_row(conn: Connection, policy_locator: str, *, lock: bool) -> Any:
             JOIN policy_admin.accounts acc ON acc.id = pol.account_id
             LEFT JOIN policy_admin.parties p ON p.id = pol.policyholder_party_id
             WHERE pol.locator = :l
-            {"FOR SHARE OF pol" if lock else ""}
             """
         ),
         {"l": policy_locator.strip()},
@@ -613,15 +611,15 @@ def policy_data_for_policy(
     issue_date: dt.date | None = None,
 ) -> PolicyDocData:
     """Everything a policy schedule shows, read from the database (nothing is written)."""
-    row = _policy_row(conn, policy_locator, lock=False)
+    row = _policy_row(conn, policy_locator)
     return _policy_data(conn, row, document_locator, issue_date or _today(conn))
 
 
 def render_and_store_policy(sessions: Sessions, policy_locator: str) -> StoredDocument:
     """Issue the policy schedule: render, store and announce it."""
     with UnitOfWork(sessions) as uow:
-        conn = uow.connection
-        row = _policy_row(conn, policy_locator, lock=True)
+        conn = _snapshot(uow)
+        row = _policy_row(conn, policy_locator)
         template = load_template(conn, row["market_code"], "POLICY")
         locator = next_locator(conn, "document")
         issue_date = _today(conn)
@@ -638,6 +636,7 @@ def render_and_store_policy(sessions: Sessions, policy_locator: str) -> StoredDo
             issue_date=issue_date,
             pdf=pdf,
             inputs=_dump(data),
+            subject_version=row["version"],
         )
         uow.commit()
     return stored
@@ -669,6 +668,7 @@ def _store(
     issue_date: dt.date,
     pdf: bytes,
     inputs: dict[str, Any],
+    subject_version: int,
 ) -> StoredDocument:
     sha = hashlib.sha256(pdf).hexdigest()
     doc_id = conn.execute(
@@ -689,6 +689,7 @@ def _store(
         "market_code": template.market_code,
         "subject_type": subject_type,
         "subject_locator": subject_locator,
+        "subject_version": subject_version,
         "party_locator": party_locator,
         "issue_date": issue_date.isoformat(),
         "sha256": sha,

@@ -9,13 +9,16 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
 
+from claimdesk.db import connect
 from claimdesk.services.claims import service as claims_service
 from claimdesk.services.claims import simulator
 from claimdesk.services.documents import service as documents
@@ -24,6 +27,7 @@ from claimdesk.services.documents.reason_codes import describe
 from claimdesk.services.documents.templates import DEFAULT_TEMPLATES, MarketTemplate
 from claimdesk.services.errors import NotFound, ValidationError
 from claimdesk.services.money import fmt_grouped
+from claimdesk.settings import Settings
 from tests.conftest import SCENARIOS
 from tests.factories import make_scenario, scenario_data
 
@@ -208,6 +212,50 @@ def test_uk_policy_claim_gets_the_uk_statement(db):
     assert "Claim Settlement Statement" in page and "\u00a325.00" in page and "$" not in page
     assert DEFAULT_TEMPLATES[("UK", "EOB")].labels.get("carc.96", describe("96")[1]) in page
     assert documents.rerender(db.sessions, stored.locator) == stored.content
+
+
+@pytest.fixture
+def as_role(db, database_url):
+    """Sign in as a fresh login role in a ClaimDesk group, so grants and row-level security apply."""
+    opened = []
+
+    def make(group: str):
+        name = f"t_doc_{group}_{uuid.uuid4().hex[:8]}"
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE ROLE "{name}" LOGIN')
+            conn.exec_driver_sql(f'GRANT claimdesk_{group} TO "{name}"')
+        info = psycopg.conninfo.conninfo_to_dict(database_url)
+        info["user"] = name
+        url = psycopg.conninfo.make_conninfo(**info)
+        database = connect(Settings(database_url=url), url=url, pool_size=2)
+        opened.append(database)
+        return database
+
+    yield make
+    for database in opened:
+        database.dispose()
+
+
+def test_an_adjudicator_issues_documents_for_a_claim_leased_to_someone_else(db, as_role):
+    """Issuing reads a snapshot and takes no row lock, so neither the lease (row-level security)
+    nor the lack of UPDATE rights on enrollment stops a read-and-print."""
+    result = simulator.run_scenario(db.sessions, simulator.load_scenario(SCENARIOS[3]))
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE claims.claims SET assignee = 'someone_else', lease_expires_at = now() + interval '30 minutes' WHERE locator = :l"),
+            {"l": result["claim_locator"]},
+        )
+        policy_id = conn.execute(text("SELECT policy_id FROM claims.claims WHERE locator = :l"), {"l": result["claim_locator"]}).scalar()
+    set_premium(db, policy_id, {"amount": "142.50", "frequency": "MONTHLY"})
+    adjudicator = as_role("adjudicator")
+    stored = documents.render_and_store_eob(adjudicator.sessions, result["claim_locator"])
+    assert documents.rerender(adjudicator.sessions, stored.locator) == stored.content
+    schedule = documents.render_and_store_policy(adjudicator.sessions, policy_locator(db, policy_id))
+    assert documents.mark_printed(adjudicator.sessions, [stored.locator, schedule.locator]).marked == tuple(
+        sorted([stored.locator, schedule.locator])
+    )
+    row = one(db, "SELECT created_by, printed_by FROM documents.documents WHERE locator = :l", l=stored.locator)
+    assert row.created_by == row.printed_by == adjudicator.user
 
 
 # ------------------------------------------------------------------- policy

@@ -11,7 +11,7 @@ from claimdesk.services.claims import adjudication, billing, service
 from claimdesk.services.errors import ConnectionLost
 from tests.factories import make_scenario, scenario_data
 
-KILL_POINTS = ("write_events", "create_payment", "price_locked")
+KILL_POINTS = ("write_events", "create_payments", "price_locked")
 
 
 def _snapshot(db, created):
@@ -31,7 +31,7 @@ def test_killed_connection_a_hundred_times_leaves_nothing_half_written(db, monke
     created = make_scenario(db, scenario_data("02"))
     originals = {
         "write_events": adjudication.write_events,
-        "create_payment": billing.create_payment,
+        "create_payments": billing.create_payments,
         "price_locked": adjudication.price_locked,
     }
     for i in range(100):
@@ -46,7 +46,7 @@ def test_killed_connection_a_hundred_times_leaves_nothing_half_written(db, monke
                 admin.commit()
             return _orig(conn, *args, **kwargs)
 
-        target = billing if point == "create_payment" else adjudication
+        target = billing if point == "create_payments" else adjudication
         monkeypatch.setattr(target, point, killer)
         if point == "price_locked":
             monkeypatch.setattr(service.adj, "price_locked", killer)
