@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--members", type=_positive_int, default=200)
     seed.add_argument("--claims", type=_positive_int, default=2000)
     seed.add_argument("--seed", type=int, default=7, help="random seed: same seed, same rows")
+    seed.add_argument("--work", type=_positive_int, default=None, help="claims to work through the services afterwards (default 400)")
+    seed.add_argument("--lines-per-claim", type=_positive_int, default=None, help="fixed number of lines on every claim")
 
     scen = sub.add_parser("scenario", help="the claim simulator")
     scens = scen.add_subparsers(dest="scenario_command", metavar="ACTION", required=True)
@@ -111,7 +113,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .db import open_database
 
         db = open_database(settings)
-        counts = demo.seed(db.engine, members=args.members, claims=args.claims, seed=args.seed, progress=_progress)
+        counts = demo.seed(
+            db.engine, members=args.members, claims=args.claims, seed=args.seed, work=args.work,
+            lines_per_claim=args.lines_per_claim, progress=_progress,
+        )
         print(json.dumps(counts))
         return 0
     if args.command == "scenario":

@@ -128,8 +128,14 @@ class _Copy:
 
 
 def seed(engine: Engine, *, members: int = 200, claims: int = 2000, seed: int = 7, work: int | None = None,
-         progress: Progress | None = None) -> dict[str, Any]:
-    """Load demo data; returns row counts. Refuses a second load of the same seed."""
+         lines_per_claim: int | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Load demo data; returns row counts. Refuses a second load of the same seed.
+
+    ``work`` claims (default 400) are then worked through the services; 0 leaves
+    every claim RECEIVED. ``lines_per_claim`` fixes the line count (benchmarks).
+    """
+    if lines_per_claim is not None and not 1 <= lines_per_claim <= 50:
+        raise ValidationError("must be from 1 to 50", where="lines per claim")
     if members < 1:
         raise ValidationError("must be at least 1", where="--members")
     if claims < 0:
@@ -150,7 +156,7 @@ def seed(engine: Engine, *, members: int = 200, claims: int = 2000, seed: int = 
             cur.execute("SET LOCAL session_replication_role = replica")
         except Exception:  # noqa: BLE001 - not a superuser: keep the checks, just slower
             cur.execute("ROLLBACK TO SAVEPOINT repl")
-        counts = _generate(cur, rng, tag, members, claims, progress)
+        counts = _generate(cur, rng, tag, members, claims, progress, lines_per_claim)
         raw.commit()
     except BaseException:
         raw.rollback()
@@ -176,7 +182,7 @@ def _locators(cur, kind: str, n: int) -> list[str]:  # noqa: ANN001
     return [format_locator(kind, r[0]) for r in cur.fetchall()]
 
 
-def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, progress: Progress | None) -> dict[str, Any]:  # noqa: ANN001, PLR0915
+def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, progress: Progress | None, lines_per_claim: int | None = None) -> dict[str, Any]:  # noqa: ANN001, PLR0915
     counts: dict[str, Any] = {}
     # ---- products
     product_rows = []
@@ -280,7 +286,7 @@ def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, 
             received = dt.datetime.combine(incident + dt.timedelta(days=rng.randint(1, 6)), dt.time(rng.randint(7, 18), rng.randrange(60)), dt.UTC)
             claim_id = _uuid(rng)
             amount = Decimal("0.00")
-            n = rng.choices((1, 2, 3, 4, 5), weights=(15, 20, 30, 20, 15))[0]
+            n = lines_per_claim or rng.choices((1, 2, 3, 4, 5), weights=(15, 20, 30, 20, 15))[0]
             for line_no in range(1, n + 1):
                 code = rng.choices(codes, weights=weights)[0]
                 benefit, _desc, _price, (lo, hi) = PROCEDURES[code]
