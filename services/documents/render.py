@@ -303,7 +303,7 @@ def _reference_box(rows: Sequence[tuple[str, str]], width: float) -> Table:
     return table
 
 
-def _two_columns(left: list[Flowable], right: Flowable, width: float, left_share: float = 0.5) -> Table:
+def _two_columns(left: list[Flowable], right: Flowable, width: float, left_share: float) -> Table:
     table = Table([[left, right]], colWidths=[width * left_share, width * (1 - left_share)])
     table.setStyle(
         TableStyle(
