@@ -102,7 +102,7 @@ class ActionDialog(QDialog):
         self.setAccessibleName(title)
         self.setObjectName("claimActionDialog")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(600)
         self._note_required = note_required
         self._busy = False
         self._first_field: QWidget | None = None
@@ -162,8 +162,8 @@ class ActionDialog(QDialog):
         self._reload.setAccessibleName("Reload claim")
         self._reload.setToolTip("Load the claim as it is now; what you typed here is kept")
         self._reload.setAutoDefault(False)
-        self._reload.hide()
         self._buttons.addButton(self._reload, QDialogButtonBox.ButtonRole.ResetRole)
+        self._reload.hide()  # after addButton, which shows it; only a conflict offers a reload
         self._confirm_text = confirm_text
         self._ok = self._buttons.addButton(confirm_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self._ok.setObjectName("confirmButton")
@@ -245,6 +245,11 @@ class ActionDialog(QDialog):
         self._ok.setEnabled(not busy)
         self._reload.setEnabled(not busy)
         self._ok.setText("Saving…" if busy else self._confirm_text)
+        self._cancel.setToolTip(
+            "Close this window; the save already sent still completes, and the status bar says how it went"
+            if busy
+            else "Close without saving (Escape)"
+        )
         if not busy:
             self._sync_enabled()
 
@@ -262,10 +267,7 @@ class ActionDialog(QDialog):
     def show_conflict(self, message: str) -> None:
         """Someone saved the claim first: say who and when, offer a reload, keep the entry."""
         self.set_busy(False)
-        self._error.setText(
-            f"{message} What you typed is kept: reload, check the claim, then press "
-            f"{self._ok.accessibleName()} again."
-        )
+        self._error.setText(f"{message} What you typed is kept.")
         self._error.setAccessibleDescription(self._error.text())
         self._error.show()
         self._reload.show()
@@ -440,8 +442,6 @@ class OverrideDialog(ActionDialog):
         currency: str,
         codes: Sequence[tuple[str, str]],
         parent: QWidget | None = None,
-        *,
-        supervisor_threshold: Decimal | None = None,
     ):
         self._line_number = line_number
         self._line_summary = line_summary
@@ -449,7 +449,6 @@ class OverrideDialog(ActionDialog):
         self._current_allowed = money(current_allowed)
         self._currency = currency
         self._codes = tuple(codes)
-        self._threshold = supervisor_threshold
         super().__init__(
             f"Override line {line_number} of {claim_locator}",
             "The claim is priced again with your decision for this line; the other lines keep the engine's result.",
@@ -460,7 +459,6 @@ class OverrideDialog(ActionDialog):
     def _build_fields(self, form: QFormLayout) -> None:
         summary = QLabel(self._line_summary, self)
         summary.setObjectName("lineSummary")
-        summary.setWordWrap(True)
         summary.setAccessibleName(f"Line: {self._line_summary}")
         form.addRow("Line", summary)
 
@@ -485,12 +483,11 @@ class OverrideDialog(ActionDialog):
         self._amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._amount.setFont(money_font(self._amount.font()))
         self._amount.setText(f"{self._current_allowed:.2f}")
-        self._amount.setMaximumWidth(160)
+        self._amount.setMinimumWidth(self._amount.fontMetrics().horizontalAdvance("000,000,000.00") + 16)
+        self._amount.setMaximumWidth(self._amount.minimumWidth() + 40)
         currency = QLabel(self._currency, self)
         currency.setAccessibleName(f"Currency {self._currency}")
         hint_text = f"At most the {fmt_grouped(self._claimed)} {self._currency} claimed."
-        if self._threshold is not None and self._claimed > self._threshold:
-            hint_text += f" Above {fmt_grouped(self._threshold)} needs a supervisor."
         hint = QLabel(hint_text, self)
         hint.setAccessibleName(hint_text)
         palette = hint.palette()
@@ -501,8 +498,10 @@ class OverrideDialog(ActionDialog):
         amount_row.addWidget(self._set_allowed)
         amount_row.addWidget(self._amount)
         amount_row.addWidget(currency)
-        amount_row.addWidget(hint, 1)
+        amount_row.addStretch(1)
         form.addRow("Decision", amount_row)
+        hint.setIndent(self._set_allowed.sizeHint().width() + 6)
+        form.addRow("", hint)
 
         self._carc = _code_combo(self, self._codes, "Reason code for denying the line")
         self._carc.setObjectName("overrideCarc")
