@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         k.add_argument("locator")
         k.add_argument("--pdf", type=Path, required=True, help="where to write the PDF")
 
+    scheme = sub.add_parser("scheme", help="group schemes")
+    schemes = scheme.add_subparsers(dest="scheme_command", metavar="ACTION", required=True)
+    load = schemes.add_parser("load", help="add members to a group scheme from a CSV file (all rows or none)")
+    load.add_argument("code", help="the scheme code")
+    load.add_argument("file", type=Path, help="CSV with first_name,last_name,date_of_birth[,email,phone]")
+
     shot = sub.add_parser("screenshot", help="render a named screen offscreen to a PNG")
     shot.add_argument("--screen", required=True)
     shot.add_argument("--out", type=Path, required=True)
@@ -148,6 +154,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         pdf, locator = render(db.sessions, args.locator)
         args.pdf.write_bytes(pdf)
         print(f"wrote {args.pdf} ({len(pdf):,} bytes, stored as {locator})")
+        return 0
+    if args.command == "scheme":
+        from claimdesk.services.enrollment import group_load
+
+        from .db import open_database
+
+        db = open_database(settings)
+        result = group_load.load_members(db.sessions, args.code, args.file)
+        print(result.message)
         return 0
     if args.command == "screenshot":
         from claimdesk.ui.screenshot import screenshot

@@ -99,6 +99,14 @@ PRODUCTS = (
             "100.00", "1000.00", "96.00"),
 )
 PRODUCT_WEIGHTS = (45, 25, 20, 10)
+# The questions a quote asks, per product version (policy_admin.field_definitions).
+QUOTE_FIELDS = (
+    ("start_date", "DATE", True, {}),
+    ("smoker", "BOOLEAN", True, {}),
+    ("dependants", "INTEGER", True, {"min": 0, "max": 10}),
+    ("region", "CHOICE", False, {"choices": ["NORTH", "SOUTH", "EAST", "WEST"]}),
+    ("occupation", "TEXT", False, {"max_length": 80}),
+)
 YEAR_START = dt.date(2026, 1, 1)
 YEAR_END = dt.date(2026, 12, 31)
 
@@ -196,7 +204,22 @@ def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, 
             "INSERT INTO policy_admin.product_versions (id, product_id, version, effective_from, document) VALUES (%s, %s, 1, %s, %s)",
             (pvid, pid, YEAR_START, json.dumps({"coverage_terms": p.terms, "premium": {"amount": p.premium, "frequency": "MONTHLY", "currency": p.currency}})),
         )
+        for key, ftype, required, options in QUOTE_FIELDS:
+            cur.execute(
+                "INSERT INTO policy_admin.field_definitions (product_version_id, field_key, field_type, required, options) VALUES (%s, %s, %s, %s, %s)",
+                (pvid, key, ftype, required, json.dumps(options)),
+            )
         product_rows.append((p, pvid))
+    employer = _uuid(rng)
+    employer_loc = _locators(cur, "party", 1)[0]
+    cur.execute(
+        "INSERT INTO policy_admin.parties (id, locator, type, name, email) VALUES (%s, %s, 'ORGANISATION', 'Acme Fabrication Ltd', 'hr@acme.example')",
+        (employer, employer_loc),
+    )
+    cur.execute(
+        "INSERT INTO group_scheme.schemes (id, locator, code, name, employer_party_locator, status) VALUES (%s, %s, %s, %s, %s, 'ACTIVE')",
+        (_uuid(rng), _locators(cur, "product", 1)[0], f"ACME-{tag}", "Acme Fabrication staff health scheme", employer_loc),
+    )
     # ---- providers (one in five out of network), fee schedule
     n_providers = max(5, min(400, n_members // 20))
     providers = []
