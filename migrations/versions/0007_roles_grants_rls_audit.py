@@ -154,10 +154,14 @@ def upgrade() -> None:
             SELECT id, locator, policy_id, term_id, provider_id, claimant_party_id, payee, currency, amount_paid, status
               INTO c FROM claims.claims WHERE id = p_claim FOR UPDATE;
             IF NOT FOUND THEN RAISE EXCEPTION 'no claim %', p_claim USING ERRCODE = 'no_data_found'; END IF;
-            IF c.status NOT IN ('APPROVED', 'PARTIALLY_APPROVED') THEN
+            IF c.status NOT IN ('APPROVED', 'PARTIALLY_APPROVED', 'FINALIZED') THEN
                 RAISE EXCEPTION 'claim % is %: only an approved claim is paid', c.locator, c.status USING ERRCODE = 'check_violation';
             END IF;
             IF c.amount_paid <= 0 THEN RETURN NULL; END IF;
+            -- Paid once: a claim's live payment is reversed (reopen, void) before it can be paid again.
+            IF EXISTS (SELECT 1 FROM billing.charges WHERE claim_id = c.id AND category = 'CLAIM_PAYMENT' AND status <> 'CANCELLED') THEN
+                RETURN NULL;
+            END IF;
             SELECT account_id INTO v_account FROM enrollment.policies WHERE id = c.policy_id;
             v_loc := 'CHG-' || lpad(nextval('public.claimdesk_locator_seq')::text, 8, '0');
             INSERT INTO billing.charges (locator, policy_id, term_id, claim_id, account_id, category, payee,

@@ -233,8 +233,20 @@ def _term_for(claim: ClaimRow, inputs: _Inputs) -> uuid.UUID | None:
 # --------------------------------------------------------------------------- pricing
 
 
-def price_locked(conn: Connection, claims: Sequence[ClaimRow], *, event_type: str = "PRICED", note: str | None = None) -> list[Outcome]:
-    """Price locked claims in order; reverse what each consumed before, then consume anew."""
+def price_locked(
+    conn: Connection,
+    claims: Sequence[ClaimRow],
+    *,
+    event_type: str = "PRICED",
+    note: str | None = None,
+    finalize_clean: bool = False,
+) -> list[Outcome]:
+    """Price locked claims in order; reverse what each consumed before, then consume anew.
+
+    With ``finalize_clean`` (auto-adjudication), a claim that prices approved or
+    partly approved goes on to FINALIZED in the same row update, with both
+    events recorded; the caller then posts the payments.
+    """
     if not claims:
         return []
     for claim in claims:
@@ -316,10 +328,11 @@ def price_locked(conn: Connection, claims: Sequence[ClaimRow], *, event_type: st
             "balances_after": [_balance_dict(b) for b in pricing.balances],
         }
         document["applied"] = applied
+        final_status = lc.FINALIZED if finalize_clean and pricing.status in (lc.APPROVED, lc.PARTIALLY_APPROVED) else pricing.status
         claim_updates.append(
             {
                 "id": claim.id,
-                "status": pricing.status,
+                "status": final_status,
                 "allowed": totals.amount_allowed,
                 "paid": totals.amount_paid,
                 "member": totals.member_responsibility,
@@ -329,9 +342,11 @@ def price_locked(conn: Connection, claims: Sequence[ClaimRow], *, event_type: st
             }
         )
         events.append(_event(claim, claim.status, pricing.status, event_type, note, {"paid": fmt(totals.amount_paid)}))
-        outcomes.append(Outcome(claim.id, claim.locator, claim.status, pricing.status, claim.version + 1, None, pricing))
+        if final_status != pricing.status:
+            events.append(_event(claim, pricing.status, final_status, "FINALIZED", note or "auto-adjudicated"))
+        outcomes.append(Outcome(claim.id, claim.locator, claim.status, final_status, claim.version + 1, None, pricing))
         claim.document = document
-        claim.status = pricing.status
+        claim.status = final_status
     _write_balances(conn, live, start)
     # One statement per table for the whole batch: the rows travel as one JSON array.
     conn.execute(
@@ -350,6 +365,7 @@ def price_locked(conn: Connection, claims: Sequence[ClaimRow], *, event_type: st
             "UPDATE claims.claims c SET status = u.status, amount_allowed = u.allowed, amount_paid = u.paid, "
             "member_responsibility = u.member, currency = u.currency, term_id = COALESCE(c.term_id, u.term_id), "
             "document = u.document, pend_reason = NULL, pend_note = NULL, adjudicated_at = now(), "
+            "finalized_at = CASE WHEN u.status = 'FINALIZED' THEN now() ELSE c.finalized_at END, "
             "version = c.version + 1, updated_at = now(), updated_by = session_user "
             "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, status text, allowed numeric, paid numeric, "
             "member numeric, currency text, term_id uuid, document jsonb) WHERE c.id = u.id AND c.id = ANY(CAST(:ids AS uuid[]))"

@@ -305,13 +305,9 @@ def auto_adjudicate_locked(conn: Connection, claims: list[adj.ClaimRow], policy:
     adj.set_status(conn, to_pend, lc.PENDED, "AUTO_PENDED", None, notes=[reasons[c.id] for c in to_pend])
     pended = len(to_pend)
     to_price = [c for c in claims if c.id not in reasons]
-    outcomes = adj.price_locked(conn, to_price, event_type="AUTO_PRICED")
-    clean = []
-    for claim, out in zip(to_price, outcomes, strict=True):
-        claim.version += 1
-        if out.status in (lc.APPROVED, lc.PARTIALLY_APPROVED):
-            clean.append(claim)
-    _finalize(conn, clean, "auto-adjudicated")
+    outcomes = adj.price_locked(conn, to_price, event_type="AUTO_PRICED", finalize_clean=True)
+    clean = [claim for claim, out in zip(to_price, outcomes, strict=True) if out.status == lc.FINALIZED]
+    billing.create_payments(conn, clean)
     return BatchResult(len(clean), len(to_price) - len(clean), pended, 0)
 
 
