@@ -56,7 +56,8 @@ def current_identity(sessions) -> Identity:  # noqa: ANN001
             text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names) AND pg_has_role(session_user, oid, 'member')"),
             {"names": list(GROUP_ROLES)},
         ).scalars().all()
-    roles = tuple(sorted({GROUP_ROLES[g] for g in groups} | ({"admin"} if superuser else set())))
+    # pg_has_role says yes to every role for a superuser: that is an administrator, not six jobs.
+    roles = ("admin",) if superuser else tuple(sorted({GROUP_ROLES[g] for g in groups}))
     return Identity(user, roles, bool(superuser))
 
 
