@@ -6,6 +6,8 @@ every check of what was written reads the database, never a mock.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +21,7 @@ from sqlalchemy import text
 from claimdesk.services.claims import service
 from claimdesk.ui import ops
 from claimdesk.ui.claims import claim_screen as claim_screen_module
-from claimdesk.ui.claims.claim_screen import ClaimScreen, LinesModel
+from claimdesk.ui.claims.claim_screen import ClaimScreen, LinesModel, format_date
 from claimdesk.ui.claims.dialogs import DenyDialog, NoteDialog, OverrideDialog, PendDialog
 from claimdesk.ui.context import AppContext
 from tests.factories import make_scenario, scenario_data
@@ -100,11 +102,11 @@ def test_header_shows_member_provider_and_totals_after_price(qtbot, screen, db):
 
     assert _label(screen, "claimLocator") == created.claim_locator
     assert "Simulated Member" in _label(screen, "member")
-    assert "born 5/17/1980" in _label(screen, "member")
+    assert f"born {format_date(dt.date(1980, 5, 17))}" in _label(screen, "member")
     assert "Simulated provider" in _label(screen, "provider")
     assert _label(screen, "network") == "IN NETWORK"
     assert _label(screen, "claimStatus") == "Received"
-    assert _label(screen, "incident") == "3/10/2026"
+    assert _label(screen, "incident") == format_date(dt.date(2026, 3, 10))
     # Unpriced: zero reads 0.00 with the currency, never blank.
     assert _label(screen, "total_claimed") == "3,100.00 USD"
     assert _label(screen, "total_allowed") == "0.00 USD"

@@ -79,6 +79,7 @@ from claimdesk.ui.claims.dialogs import (
     carc_label,
 )
 from claimdesk.ui.context import AppContext
+from claimdesk.ui.formatting import date_format
 from claimdesk.ui.icons import icon
 from claimdesk.ui.theme import StatusBadge, badge_colors, compact_table, money_font, status_word
 
@@ -99,17 +100,12 @@ def format_money(amount: Decimal | None, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
-def _long_year(fmt: str) -> str:
-    # Short locale formats often print two-digit years; on a claim the year matters.
-    return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
-
-
 def format_date(value: dt.date | None) -> str:
     """A date in the user's locale, short form with a four-digit year."""
     if value is None:
         return "—"
     locale = QLocale()
-    return locale.toString(QDate(value.year, value.month, value.day), _long_year(locale.dateFormat(QLocale.FormatType.ShortFormat)))
+    return locale.toString(QDate(value.year, value.month, value.day), date_format(locale))
 
 
 def format_datetime(value: dt.datetime | None) -> str:
@@ -118,7 +114,7 @@ def format_datetime(value: dt.datetime | None) -> str:
         return "—"
     local = value.astimezone() if value.tzinfo else value
     locale = QLocale()
-    fmt = _long_year(locale.dateFormat(QLocale.FormatType.ShortFormat)) + " " + locale.timeFormat(QLocale.FormatType.ShortFormat)
+    fmt = date_format(locale) + " " + locale.timeFormat(QLocale.FormatType.ShortFormat)
     return locale.toString(QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second)), fmt)
 
 

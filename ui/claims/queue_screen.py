@@ -67,6 +67,7 @@ from claimdesk.services.claims.service import PEND_REASONS
 from claimdesk.services.errors import ValidationError
 from claimdesk.ui import ops
 from claimdesk.ui.context import AppContext
+from claimdesk.ui.formatting import date_format
 from claimdesk.ui.icons import icon
 from claimdesk.ui.lazy_model import Column, KeysetTableModel
 from claimdesk.ui.theme import badge_colors, compact_table, status_word
@@ -249,16 +250,6 @@ def _iso_date(text: str) -> dt.date | None:
 
 # --------------------------------------------------------------------------
 # Rows for the model: the service's display strings, dates in the user's locale.
-
-
-def date_format(locale: QLocale) -> str:
-    """The locale's short date with a four-digit year and padded day and month, so a column lines up."""
-    if locale.language() == QLocale.Language.C:
-        return "yyyy-MM-dd"
-    fmt = locale.dateFormat(QLocale.FormatType.ShortFormat)
-    fmt = re.sub(r"(?<!y)yy(?!y)", "yyyy", fmt)
-    fmt = re.sub(r"(?<!d)d(?!d)", "dd", fmt)
-    return re.sub(r"(?<!M)M(?!M)", "MM", fmt)
 
 
 def _row(r: queue.QueueRow, locale: QLocale, date_fmt: str) -> dict[str, Any]:
