@@ -178,7 +178,8 @@ def _oldest_worked_claim(controller) -> tuple[object, str] | None:  # noqa: ANN0
     sessions = controller.ctx.sessions
 
     def find() -> tuple[object, str] | None:
-        for statuses in ((lc.PENDED,), tuple(sorted(lc.PRICED))):
+        # A partly approved claim shows the most at once: paid lines, a denial, the steps behind each.
+        for statuses in ((lc.PARTIALLY_APPROVED,), tuple(sorted(lc.PRICED)), (lc.PENDED,)):
             rows = list_queue(sessions, QueueFilter(statuses=statuses), limit=1)
             if rows:
                 return rows[0].id, rows[0].locator
