@@ -50,6 +50,8 @@ class Claim(IdMixin, TimestampMixin, VersionMixin, Base):
         # The work queue reads by (status, received_at, id); its free-text and
         # duplicate checks by member and date.
         Index("ix_claims_queue", "status", "received_at", "id"),
+        # The unfiltered queue, amount and name searches walk claims in received order.
+        Index("ix_claims_received", "received_at", "id"),
         Index("ix_claims_assignee", "assignee", "status"),
         Index("ix_claims_member_incident", "claimant_party_id", "incident_date"),
         Index("ix_claims_provider", "provider_id"),

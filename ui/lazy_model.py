@@ -266,12 +266,13 @@ class KeysetTableModel(QAbstractTableModel):
                 raise ValueError("fetch_page rows must carry a '_key' tuple for the next page")
             self._after_key = tuple(last_key)
         fresh = []
-        seen = set(self._row_of_id)
+        page_ids: set[Any] = set()
         for row in rows:
             row_id = _identity(row)
-            if row_id in seen:
+            # Look up in the index rather than copying it: a copy per page made scrolling quadratic.
+            if row_id in self._row_of_id or row_id in page_ids:
                 continue
-            seen.add(row_id)
+            page_ids.add(row_id)
             fresh.append(row)
         if fresh:
             first = len(self._rows)
