@@ -693,6 +693,9 @@ class QueueScreen(QWidget):
             self.status_message.emit("Select a claim in the list first.")
             return
         data = self._model.row_at(row)
+        if data is None or "_id" not in data:  # a row still loading
+            self.status_message.emit("That row is still loading; try again in a moment.")
+            return
         self.status_message.emit(f"Opening {data.get('locator', 'the claim')}…")
         self.claim_requested.emit(data["_id"], str(data.get("locator", "")))
 

@@ -895,7 +895,8 @@ class DocumentsScreen(QWidget):
 
     def select_document(self, locator: str) -> bool:
         for row in range(self._model.rowCount()):
-            if self._model.row_at(row).get("locator") == locator:
+            data = self._model.row_at(row)  # None for rows the model has let go of
+            if data is not None and data.get("locator") == locator:
                 self._select(self._table, row)
                 self._active = "documents"
                 self._update_actions()
@@ -1242,7 +1243,8 @@ class DocumentsScreen(QWidget):
         index = self._table.currentIndex()
         if not index.isValid() or index.row() >= self._model.rowCount():
             return None
-        return dict(self._model.row_at(index.row()))
+        data = self._model.row_at(index.row())
+        return dict(data) if data is not None else None
 
     def _selected_document_id(self) -> Any:
         row = self._selected_document()
