@@ -168,7 +168,7 @@ def _first_line(exc: BaseException) -> str:
 
 def check_revision(db: Database) -> None:
     """Refuse to work on a cluster whose schema is not the one this build expects."""
-    from .migrate import current_revision, head_revision
+    from .migrate import current_revision, head_revision, is_known_revision
 
     current = current_revision(db.engine)
     head = head_revision()
@@ -178,8 +178,6 @@ def check_revision(db: Database) -> None:
         raise DatabaseRevisionMismatch(
             f"The database {db.display} has no ClaimDesk schema yet; an administrator must run `claimdesk db upgrade` first."
         )
-    from .migrate import is_known_revision
-
     if is_known_revision(current):
         raise DatabaseRevisionMismatch(
             f"The database {db.display} is at schema revision {current}, behind this ClaimDesk ({head}); "

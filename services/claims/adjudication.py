@@ -67,10 +67,6 @@ _CLAIM_COLUMNS = """
 """
 
 
-def current_user(conn: Connection) -> str:
-    return conn.execute(text("SELECT session_user")).scalar_one()
-
-
 def lock_claims(conn: Connection, claim_ids: Sequence[uuid.UUID], *, skip_locked: bool = False) -> list[ClaimRow]:
     """Lock claims (by id order) and load them with their lines."""
     if not claim_ids:

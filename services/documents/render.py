@@ -262,19 +262,7 @@ def _header(template: MarketTemplate, document_locator: str, issue_date: dt.date
         _p(f"{_e(template.label('document'))} {_e(document_locator)}", "title_sub"),
         _p(f"{_e(template.label('issued'))} {_e(template.long_date(issue_date))}", "title_sub"),
     ]
-    table = Table([[payer, title]], colWidths=[width * 0.55, width * 0.45])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
+    return _side_by_side([payer, title], [width * 0.55, width * 0.45])
 
 
 def _addressee(name: str, address: Sequence[str]) -> list[Flowable]:
@@ -304,7 +292,12 @@ def _reference_box(rows: Sequence[tuple[str, str]], width: float) -> Table:
 
 
 def _two_columns(left: list[Flowable], right: Flowable, width: float, left_share: float) -> Table:
-    table = Table([[left, right]], colWidths=[width * left_share, width * (1 - left_share)])
+    return _side_by_side([left, right], [width * left_share, width * (1 - left_share)])
+
+
+def _side_by_side(cells: list, col_widths: list[float]) -> Table:
+    """Blocks next to each other, top-aligned, with no frame or padding of their own."""
+    table = Table([cells], colWidths=col_widths)
     table.setStyle(
         TableStyle(
             [

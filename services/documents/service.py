@@ -360,24 +360,12 @@ def render_and_store_eob(sessions: Sessions, claim_locator: str) -> StoredDocume
         conn = _snapshot(uow)
         row = _claim_row(conn, claim_locator)
         _check_eob_status(row)
-        template = load_template(conn, row["market_code"], "EOB")
-        locator = next_locator(conn, "document")
-        issue_date = _today(conn)
-        data = _eob_data(conn, row, template, locator, issue_date)
-        pdf = render_eob(data, template)
-        stored = _store(
-            conn,
-            locator=locator,
-            template=template,
-            subject_type="CLAIM",
-            subject_id=row["id"],
-            subject_locator=row["locator"],
-            party_locator=row["party_locator"],
-            issue_date=issue_date,
-            pdf=pdf,
-            inputs=_dump(data),
-            subject_version=row["version"],
+        stored = _issue(
+            conn, row, "CLAIM", "EOB",
+            lambda template, locator, issue_date: _eob_data(conn, row, template, locator, issue_date),
+            render_eob,
         )
+        locator, issue_date = stored.locator, stored.issue_date
         adj.write_events(
             conn,
             [
@@ -620,23 +608,10 @@ def render_and_store_policy(sessions: Sessions, policy_locator: str) -> StoredDo
     with UnitOfWork(sessions) as uow:
         conn = _snapshot(uow)
         row = _policy_row(conn, policy_locator)
-        template = load_template(conn, row["market_code"], "POLICY")
-        locator = next_locator(conn, "document")
-        issue_date = _today(conn)
-        data = _policy_data(conn, row, locator, issue_date)
-        pdf = render_policy(data, template)
-        stored = _store(
-            conn,
-            locator=locator,
-            template=template,
-            subject_type="POLICY",
-            subject_id=row["id"],
-            subject_locator=row["locator"],
-            party_locator=row["party_locator"],
-            issue_date=issue_date,
-            pdf=pdf,
-            inputs=_dump(data),
-            subject_version=row["version"],
+        stored = _issue(
+            conn, row, "POLICY", "POLICY",
+            lambda _template, locator, issue_date: _policy_data(conn, row, locator, issue_date),
+            render_policy,
         )
         uow.commit()
     return stored
@@ -654,6 +629,27 @@ def policy_pdf_for_policy(sessions: Sessions, policy_locator: str) -> tuple[byte
 
 
 # ----------------------------------------------------------- store, rerender
+
+
+def _issue(conn: Connection, row: Mapping[str, Any], subject_type: str, template_type: str, build, render) -> StoredDocument:  # noqa: ANN001
+    """Render one document for ``row`` and store it: template, locator and issue date come from the database."""
+    template = load_template(conn, row["market_code"], template_type)
+    locator = next_locator(conn, "document")
+    issue_date = _today(conn)
+    data = build(template, locator, issue_date)
+    return _store(
+        conn,
+        locator=locator,
+        template=template,
+        subject_type=subject_type,
+        subject_id=row["id"],
+        subject_locator=row["locator"],
+        party_locator=row["party_locator"],
+        issue_date=issue_date,
+        pdf=render(data, template),
+        inputs=_dump(data),
+        subject_version=row["version"],
+    )
 
 
 def _store(

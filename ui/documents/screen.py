@@ -1013,9 +1013,8 @@ class DocumentsScreen(QWidget):
         if self._active_list() == "spool":
             self.preview_spool_selected()
             return
-        row = self._selected_document()
+        row = self._document_or_say()
         if row is None:
-            self._say("Select a document in the list first.")
             return
         locator, subject, kind = row["locator"], row["subject_locator"], row["template_type"]
         self._fetch_document(
@@ -1031,9 +1030,8 @@ class DocumentsScreen(QWidget):
         if self._active_list() == "spool":
             self.print_spool_selected()
             return
-        row = self._selected_document()
+        row = self._document_or_say()
         if row is None:
-            self._say("Select a document in the list first.")
             return
         locator, subject, kind = row["locator"], row["subject_locator"], row["template_type"]
         if not self._begin(locator):
@@ -1051,9 +1049,8 @@ class DocumentsScreen(QWidget):
                 return
             self._read_spooled(entry, "saved", lambda pdf: self._save(entry.document_locator, pdf))
             return
-        row = self._selected_document()
+        row = self._document_or_say()
         if row is None:
-            self._say("Select a document in the list first.")
             return
         locator = row["locator"]
         self._fetch_document(locator, lambda pdf: self._save(locator, pdf), "Saving")
@@ -1245,6 +1242,13 @@ class DocumentsScreen(QWidget):
             return None
         data = self._model.row_at(index.row())
         return dict(data) if data is not None else None
+
+    def _document_or_say(self) -> dict[str, Any] | None:
+        """The selected stored document; when there is none, say so in the status bar."""
+        row = self._selected_document()
+        if row is None:
+            self._say("Select a document in the list first.")
+        return row
 
     def _selected_document_id(self) -> Any:
         row = self._selected_document()
