@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     adj.add_argument("--received", action="store_true", required=True, help="work the RECEIVED queue")
     adj.add_argument("--limit", type=_positive_int, default=None)
     adj.add_argument("--batch", type=_positive_int, default=500)
+    adj.add_argument(
+        "--workers", type=_positive_int, default=2, help="batches run side by side, each on its own part of the members (default 2)"
+    )
 
     prn = sub.add_parser("print", help="render an EOB or a policy document to PDF")
     prns = prn.add_subparsers(dest="print_command", metavar="KIND", required=True)
@@ -141,7 +144,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .db import open_database
 
         db = open_database(settings)
-        summary = batch.adjudicate_received(db.sessions, settings, limit=args.limit, batch_size=args.batch, progress=_progress)
+        summary = batch.adjudicate_received(
+            db.sessions, settings, limit=args.limit, batch_size=args.batch, workers=args.workers, progress=_progress
+        )
         print(json.dumps(summary))
         return 0
     if args.command == "print":

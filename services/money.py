@@ -14,6 +14,11 @@ def money(value: Decimal | int | str) -> Decimal:
     Floats are rejected on purpose: a binary float near money is a bug, and
     accepting one here would hide it.
     """
+    if type(value) is Decimal and value.is_finite():  # the common case, first
+        try:
+            return value.quantize(CENT, ROUND_HALF_UP)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is too large to be an amount") from None
     if isinstance(value, float):
         raise TypeError("money() refuses floats; pass a Decimal, int or str")
     if isinstance(value, bool):
@@ -45,7 +50,13 @@ def rate(value: Decimal | int | str) -> Decimal:
 
 def fmt(amount: Decimal) -> str:
     """Plain two-decimal text, as the simulator and the EOB print it."""
-    return f"{money(amount):.2f}"
+    # A two-place Decimal prints as plain digits (never in exponent form), as "%.2f" would.
+    if type(amount) is Decimal and amount.is_finite():  # money()'s common case, inline: called per step
+        try:
+            return str(amount.quantize(CENT, ROUND_HALF_UP))
+        except InvalidOperation:
+            pass  # money() says why
+    return str(money(amount))
 
 
 def fmt_grouped(amount: Decimal) -> str:

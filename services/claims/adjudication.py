@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,7 @@ from sqlalchemy import Connection, text
 from ..errors import ConflictError, InvalidTransition, NotFound, ValidationError, leased
 from ..money import ZERO, fmt, money
 from . import lifecycle as lc
-from .pricing import Balance, ClaimPricing, CoverageInput, LineInput, PriorAuthInput, price_claim
+from .pricing import Balance, ClaimPricing, CoverageInput, LineInput, PlanTerms, PriorAuthInput, parse_coverage_terms, price_claim
 
 
 @dataclass
@@ -140,12 +141,13 @@ def _load_inputs(conn: Connection, claims: Sequence[ClaimRow]) -> _Inputs:
     coverages: dict[uuid.UUID, list[tuple[CoverageInput, dict[str, Any]]]] = defaultdict(list)
     for r in conn.execute(
         text(
-            "SELECT id, party_id, policy_id, term_id, status, effective_from, effective_to, coverage_terms "
+            "SELECT id, party_id, policy_id, term_id, status, effective_from, effective_to, coverage_terms::text AS terms "
             "FROM eligibility.member_coverage WHERE party_id = ANY(:p) AND policy_id = ANY(:pol) ORDER BY effective_from"
         ),
         {"p": parties, "pol": policies},
     ).mappings():
-        cov = CoverageInput(r["status"], r["effective_from"], r["effective_to"], r["coverage_terms"])
+        terms, plan = _plan(r["terms"])
+        cov = CoverageInput(r["status"], r["effective_from"], r["effective_to"], terms, plan)
         coverages[r["party_id"]].append((cov, dict(r)))
     # Balances are locked for the rest of the transaction, in id order.
     accumulators: dict[tuple[uuid.UUID, uuid.UUID], list[dict[str, Any]]] = defaultdict(list)
@@ -186,6 +188,32 @@ def _load_inputs(conn: Connection, claims: Sequence[ClaimRow]) -> _Inputs:
             PriorAuthInput(r["procedure_code"], r["status"], _date(doc.get("valid_from")), _date(doc.get("valid_to")))
         )
     return _Inputs(coverages, accumulators, networks, fees, auths)
+
+
+_PLANS: dict[str, tuple[Any, PlanTerms | None]] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _plan(text_: str) -> tuple[Any, PlanTerms | None]:
+    """A coverage_terms document and its parsed plan, parsed once per distinct text.
+
+    Members of one product share the same terms, so a batch parses a handful
+    of plans instead of one per claim. A document that does not parse gets no
+    plan here: pricing parses it again and reports the error for that claim.
+    """
+    hit = _PLANS.get(text_)
+    if hit is not None:
+        return hit
+    terms = json.loads(text_)
+    try:
+        plan: PlanTerms | None = parse_coverage_terms(terms)
+    except ValidationError:
+        plan = None
+    with _PLANS_LOCK:
+        if len(_PLANS) >= 1024:
+            _PLANS.clear()
+        _PLANS[text_] = (terms, plan)
+    return terms, plan
 
 
 def _date(value: Any) -> dt.date | None:
@@ -435,7 +463,7 @@ def _event(claim: ClaimRow, from_status: str | None, to_status: str | None, even
         "from_status": from_status,
         "to_status": to_status,
         "note": note,
-        "detail": json.dumps(detail or {}),
+        "detail": detail or {},
     }
 
 

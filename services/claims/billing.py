@@ -15,15 +15,20 @@ from .adjudication import ClaimRow
 
 
 def create_payments(conn: Connection, claims: Sequence[ClaimRow]) -> list[str | None]:
-    """Charge each payee and post DEBIT claims expense / CREDIT claims payable; None where nothing is paid."""
+    """Charge each payee and post DEBIT claims expense / CREDIT claims payable; None where nothing is paid.
+
+    One call for the whole batch: the database writes every charge, ledger
+    pair and outbox message in three statements.
+    """
     if not claims:
         return []
-    return list(
+    charged = dict(
         conn.execute(
-            text("SELECT billing.post_claim_payment(t.id) FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS t(id, n) ORDER BY t.n"),
+            text("SELECT claim_id, charge_locator FROM billing.post_claim_payments(CAST(:ids AS uuid[]))"),
             {"ids": [c.id for c in claims]},
-        ).scalars()
+        ).all()
     )
+    return [charged.get(c.id) for c in claims]
 
 
 def reverse_payment(conn: Connection, claim: ClaimRow) -> int:

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -91,6 +91,9 @@ class CoverageInput:
     effective_from: dt.date
     effective_to: dt.date | None
     terms: Mapping[str, Any]
+    # ``parse_coverage_terms(terms)`` done ahead, when the caller has it (a batch
+    # reads the same plan for many members); otherwise pricing parses ``terms``.
+    plan: PlanTerms | None = field(default=None, compare=False, repr=False)
 
     def holds(self, day: dt.date) -> bool:
         """Both ends count: coverage to 2026-12-31 still covers that day."""
@@ -300,10 +303,6 @@ def parse_coverage_terms(terms: Mapping[str, Any]) -> PlanTerms:
 # --------------------------------------------------------------------------
 
 
-def _fmt_or_none(amount: Decimal | None) -> str | None:
-    return None if amount is None else fmt(amount)
-
-
 @dataclass(frozen=True)
 class Step:
     """One sentence of a line's explanation, in the order pricing took it."""
@@ -315,15 +314,18 @@ class Step:
     before: Decimal | None = None
     after: Decimal | None = None
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {
-            "rule": self.rule,
-            "text": self.text,
-            "amount": _fmt_or_none(self.amount),
-            "balance": self.balance,
-            "before": _fmt_or_none(self.before),
-            "after": _fmt_or_none(self.after),
-        }
+    def to_dict(self) -> dict[str, str]:
+        """The step as stored in the claim's document; fields without a value are left out."""
+        out = {"rule": self.rule, "text": self.text}
+        if self.amount is not None:
+            out["amount"] = fmt(self.amount)
+        if self.balance is not None:
+            out["balance"] = self.balance
+        if self.before is not None:
+            out["before"] = fmt(self.before)
+        if self.after is not None:
+            out["after"] = fmt(self.after)
+        return out
 
 
 @dataclass(frozen=True)
@@ -578,7 +580,7 @@ def _checked_balances(balances: Sequence[Balance]) -> list[Balance]:
             raise ValidationError(f"limit {limit} and consumed {consumed} must not be negative", where=where)
         if sub_cent:
             raise ValidationError("amounts must have at most two decimal places", where=where)
-        copies.append(dataclasses.replace(given, limit=limit, consumed=consumed))
+        copies.append(Balance(given.type, given.key, limit, consumed))
     return copies
 
 
@@ -967,12 +969,13 @@ def price_claim(
     checked_lines = _checked_lines(lines)
     prices = _checked_fee_schedule(fee_schedule)
     working = _checked_balances(balances)
-    before = tuple(dataclasses.replace(b) for b in working)
+    before = tuple(Balance(b.type, b.key, b.limit, b.consumed) for b in working)
 
     eligibility = choose_coverage(incident_date, coverages)
     # Only the coverage that prices the claim is checked: a broken row that
     # does not hold the incident date has no say in this claim.
-    plan = parse_coverage_terms(eligibility.coverage.terms) if eligibility.coverage is not None else None
+    coverage = eligibility.coverage
+    plan = (coverage.plan or parse_coverage_terms(coverage.terms)) if coverage is not None else None
     currency = plan.currency if plan is not None else _fallback_currency(coverages)
 
     # Pricing only moves the four known kinds; any other row rides along untouched.

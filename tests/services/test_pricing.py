@@ -704,7 +704,18 @@ def test_result_serialises_to_the_spec_shape() -> None:
     assert set(out) == {"status", "lines", "accumulators"}
     assert out["lines"][0]["amount_allowed"] == "80.00"
     assert out["lines"][0]["steps"][0]["rule"] == "eligibility"
-    assert {"rule", "text", "amount", "balance", "before", "after"} == set(out["lines"][0]["steps"][0])
+    # A step keeps only the fields it has: a sentence, an amount, a balance moved.
+    steps = {step["rule"]: step for step in out["lines"][0]["steps"]}
+    assert set(steps["eligibility"]) == {"rule", "text"}
+    assert set(steps["allowed"]) == {"rule", "text", "amount"}
+    assert steps["balance"] == {
+        "rule": "balance",
+        "text": "OUT_OF_POCKET/plan used goes from 0.00 to 25.00 (+25.00).",
+        "amount": "25.00",
+        "balance": "OUT_OF_POCKET/plan",
+        "before": "0.00",
+        "after": "25.00",
+    }
     assert out["accumulators"] == [{"type": "OUT_OF_POCKET", "key": "plan", "limit": "2000.00", "consumed": "25.00"}]
 
 

@@ -1,0 +1,142 @@
+"""``claimdesk adjudicate --received`` with parallel workers, on a database of its own."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from claimdesk.db import connect
+from claimdesk.migrate import upgrade
+from claimdesk.services import demo
+from claimdesk.services.claims import batch, service
+from claimdesk.settings import Settings
+from tests.conftest import _as_url, _fresh_database
+
+CLAIMS = 900
+
+
+@pytest.fixture(scope="module")
+def run(pg_admin_url):
+    """Demo members with CLAIMS received claims of three lines each, adjudicated by two workers:
+    first 250 (the limit), then the rest."""
+    url = _as_url(_fresh_database(pg_admin_url, "cdbatch"))
+    db = connect(Settings(database_url=url), url=url, pool_size=4)
+    upgrade(db.engine, "head")
+    demo.seed(db.engine, members=60, claims=CLAIMS, seed=5, work=0, lines_per_claim=3)
+    consumed_before = _consumed(db)
+    progress = []
+    first = batch.adjudicate_received(db.sessions, limit=250, batch_size=40, workers=2, progress=lambda d, t, _l: progress.append((d, t)))
+    received_after_first = _scalar(db, "SELECT count(*) FROM claims.claims WHERE status = 'RECEIVED'")
+    rest = batch.adjudicate_received(db.sessions, batch_size=40, workers=2)
+    yield {"db": db, "first": first, "rest": rest, "progress": progress, "consumed_before": consumed_before,
+           "received_after_first": received_after_first}
+    db.dispose()
+
+
+def _scalar(db, sql: str, **params):
+    with db.engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def _consumed(db) -> dict:
+    with db.engine.connect() as conn:
+        return dict(conn.execute(text("SELECT id, consumed_amount FROM eligibility.coverage_accumulators")).all())
+
+
+def test_two_workers_take_exactly_the_limit(run):
+    first = run["first"]
+    assert first["claims"] == 250 and first["workers"] == 2
+    assert first["finalized"] + first["denied"] + first["pended"] == 250
+    assert run["received_after_first"] == CLAIMS - 250
+    assert run["progress"][-1] == (250, 250)
+    assert [d for d, _ in run["progress"]] == sorted(d for d, _ in run["progress"])
+
+
+def test_two_workers_work_every_claim_once_and_keep_balances_and_payments_exact(run):
+    db = run["db"]
+    assert run["rest"]["claims"] == CLAIMS - 250
+    assert _scalar(db, "SELECT count(*) FROM claims.claims WHERE status = 'RECEIVED'") == 0
+    with db.engine.connect() as conn:
+        # Every claim was worked once: one auto event that took it out of RECEIVED.
+        left_received = Counter(
+            conn.execute(
+                text("SELECT claim_id FROM claims.claim_events WHERE from_status = 'RECEIVED' AND event_type IN ('AUTO_PRICED', 'AUTO_PENDED')")
+            ).scalars()
+        )
+        statuses = dict(conn.execute(text("SELECT status, count(*) FROM claims.claims GROUP BY status")).all())
+        # Every paid claim has one live charge, booked as a balanced pair of the same amount.
+        payments = conn.execute(
+            text(
+                "SELECT c.locator, c.amount_paid, ch.amount, "
+                "(SELECT sum(amount) FROM billing.ledger_entries l WHERE l.reference_id = ch.id AND direction = 'DEBIT'), "
+                "(SELECT sum(amount) FROM billing.ledger_entries l WHERE l.reference_id = ch.id AND direction = 'CREDIT') "
+                "FROM claims.claims c JOIN billing.charges ch ON ch.claim_id = c.id AND ch.status <> 'CANCELLED'"
+            )
+        ).all()
+        paid_claims = conn.execute(text("SELECT count(*) FROM claims.claims WHERE status = 'FINALIZED' AND amount_paid > 0")).scalar()
+        applied = dict(
+            conn.execute(
+                text(
+                    "SELECT (a ->> 'accumulator_id')::uuid, sum((a ->> 'amount')::numeric) "
+                    "FROM claims.claims c, jsonb_array_elements(c.document -> 'applied') a GROUP BY 1"
+                )
+            ).all()
+        )
+    assert len(left_received) == CLAIMS and set(left_received.values()) == {1}
+    assert statuses.get("FINALIZED", 0) > CLAIMS // 2 and sum(statuses.values()) == CLAIMS
+    assert len(payments) == paid_claims == len({p.locator for p in payments})
+    for locator, paid, charged, debit, credit in payments:
+        assert (charged, debit, credit) == (paid, paid, paid), locator
+    # No balance moved by more or less than the claims say they applied.
+    after = _consumed(db)
+    for acc_id, before in run["consumed_before"].items():
+        assert after[acc_id] == before + applied.get(acc_id, Decimal("0.00")), acc_id
+
+
+def test_paying_a_batch_twice_charges_each_claim_once_and_refuses_unapproved(run):
+    db = run["db"]
+    with db.engine.connect() as conn:
+        ids = conn.execute(text("SELECT id FROM claims.claims WHERE status = 'FINALIZED' AND amount_paid > 0 ORDER BY id LIMIT 5")).scalars().all()
+        pended = conn.execute(text("SELECT id, locator FROM claims.claims WHERE status = 'PENDED' LIMIT 1")).one()
+    charges_before = _scalar(db, "SELECT count(*) FROM billing.charges")
+    with db.engine.begin() as conn:
+        again = conn.execute(text("SELECT * FROM billing.post_claim_payments(CAST(:ids AS uuid[]))"), {"ids": ids}).all()
+    assert again == [] and _scalar(db, "SELECT count(*) FROM billing.charges") == charges_before
+    with pytest.raises(Exception, match=rf"claim {pended.locator} is PENDED: only an approved claim is paid"):
+        with db.engine.begin() as conn:
+            conn.execute(text("SELECT * FROM billing.post_claim_payments(CAST(:ids AS uuid[]))"), {"ids": [*ids, pended.id]})
+
+
+def test_pricing_is_audited_on_the_claim_and_an_override_on_the_line(run):
+    db = run["db"]
+    with db.engine.connect() as conn:
+        claim_id, line_id, version = conn.execute(
+            text(
+                "SELECT c.id, l.id, c.version FROM claims.claims c JOIN claims.claim_lines l ON l.claim_id = c.id AND l.line_number = 1 "
+                "WHERE c.status = 'PENDED' ORDER BY c.id LIMIT 1"
+            )
+        ).one()
+    service.override_line(db.sessions, claim_id, version, 1, allowed=Decimal("10.00"), note="agreed with the provider")
+
+    with db.engine.connect() as conn:
+        line_log = conn.execute(
+            text("SELECT old_values, new_values FROM audit.change_log WHERE table_name = 'claims.claim_lines' AND row_id = :id"), {"id": line_id}
+        ).all()
+        document = conn.execute(
+            text(
+                "SELECT new_values -> 'document' FROM audit.change_log WHERE table_name = 'claims.claims' AND row_id = :id "
+                "AND new_values ? 'document' ORDER BY id DESC LIMIT 1"
+            ),
+            {"id": claim_id},
+        ).scalar()
+    # The person's override is in the line's trail, old and new; only that statement wrote there.
+    assert len(line_log) == 1
+    old, new = line_log[0]
+    assert old["override_allowed"] is None and Decimal(str(new["override_allowed"])) == Decimal("10.00")
+    assert new["override_note"] == "agreed with the provider"
+    # The price that followed is in the claim's trail, with the steps that produced it.
+    line = document["pricing"]["lines"][0]
+    assert line["amount_allowed"] == "10.00" and any(step["rule"] == "override" for step in line["steps"])
