@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from .. import jsonb
 from ..errors import ConflictError, InvalidTransition, NotFound, ValidationError, leased
 from ..money import ZERO, fmt, money
 from . import lifecycle as lc
@@ -382,7 +383,7 @@ def price_locked(
             "copay numeric, coinsurance numeric, paid numeric, member numeric, code text, codes varchar[]) "
             "WHERE l.id = u.id AND l.id = ANY(CAST(:ids AS uuid[]))"
         ),
-        {"rows": json.dumps(line_updates, default=str), "ids": [u["id"] for u in line_updates]},
+        {"rows": jsonb.dumps(line_updates), "ids": [u["id"] for u in line_updates]},
     )
     conn.execute(
         text(
@@ -394,7 +395,7 @@ def price_locked(
             "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, status text, allowed numeric, paid numeric, "
             "member numeric, currency text, term_id uuid, document jsonb) WHERE c.id = u.id AND c.id = ANY(CAST(:ids AS uuid[]))"
         ),
-        {"rows": json.dumps(claim_updates, default=str), "ids": [u["id"] for u in claim_updates]},
+        {"rows": jsonb.dumps(claim_updates), "ids": [u["id"] for u in claim_updates]},
     )
     write_events(conn, events)
     return outcomes
@@ -426,7 +427,7 @@ def _write_balances(conn: Connection, live: dict[uuid.UUID, dict[str, Any]], sta
                 "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, delta numeric, loc text) "
                 "WHERE a.id = u.id AND a.id = ANY(CAST(:ids AS uuid[]))"
             ),
-            {"rows": json.dumps(changed, default=str), "ids": [c["id"] for c in changed]},
+            {"rows": jsonb.dumps(changed), "ids": [c["id"] for c in changed]},
         )
 
 
@@ -472,7 +473,7 @@ def write_events(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
     events = list(events)
     if not events:
         return
-    rows = json.dumps(
+    rows = jsonb.dumps(
         [
             {
                 **e,
@@ -537,7 +538,7 @@ def set_status(
         {
             "status": to_status,
             "ids": [c.id for c in claims],
-            "rows": json.dumps(
+            "rows": jsonb.dumps(
                 [
                     {"id": str(c.id), "document": c.document if document_changed else None, "pend_reason": r, "note": n}
                     for c, (r, n) in zip(claims, per_claim, strict=True)
