@@ -5,7 +5,7 @@ and takes N (default 1,000) that can have an EOB (approved, partially
 approved, denied, finalised). Then, in this one process (one core):
 
 * EOB end to end: ``eob_data_for_claim`` (the EOB's data read from the
-  database) + ``render_eob`` (ReportLab platypus, the shipped layout), per claim;
+  database) + ``render_eob`` (the shipped layout on a ReportLab canvas), per claim;
   the two parts are also reported on their own;
 * issue: ``render_and_store_eob`` (the above plus storing the PDF, its
   outbox row and the claim event, one transaction each), for the same claims;

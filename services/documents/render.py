@@ -5,7 +5,10 @@ Pure functions of plain values: the same input gives byte-identical PDFs
 from the issue date instead of the clock). No database, no Qt.
 
 Layout is shared by every market; ``MarketTemplate`` supplies the words,
-currency, dates and paper size.
+currency, dates and paper size. Blocks are drawn straight onto the canvas by
+``layout`` (wrapped text runs, tables, a page flow) rather than by platypus:
+an EOB is on the issue path of every claim, and platypus's markup parsing and
+general table machinery made it several times slower than the page needs.
 """
 
 from __future__ import annotations
@@ -16,33 +19,35 @@ import hashlib
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from functools import partial
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    CondPageBreak,
-    Flowable,
-    Frame,
-    KeepTogether,
-    PageBreak,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
 
+from claimdesk.services.documents.layout import (
+    Columns,
+    CondBreak,
+    Face,
+    Item,
+    Keep,
+    Label,
+    PAGE_BREAK,
+    Para,
+    Pen,
+    RowStyle,
+    Rule,
+    Runs,
+    Spacer,
+    Style,
+    Table,
+    Text,
+    flow,
+)
 from claimdesk.services.documents.model import (
     BenefitTerms,
     EobData,
@@ -67,49 +72,52 @@ MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#BBBBBB")
 HAIRLINE = colors.HexColor("#DDDDDD")
 HEADER_FILL = colors.HexColor("#EEEEEE")
+BAND_FILL = colors.HexColor("#F5F5F5")
 
 MARGIN = 15 * mm
 TOP = 17 * mm
 BOTTOM = 21 * mm  # room for the two footer lines
 CELL_PAD = 2.5
 
-_S = {
-    "body": ParagraphStyle("body", fontName=FONT, fontSize=8.5, leading=10.5, textColor=INK),
-    "small": ParagraphStyle("small", fontName=FONT, fontSize=7.5, leading=9, textColor=MUTED),
-    "label": ParagraphStyle("label", fontName=FONT, fontSize=7.5, leading=9.5, textColor=MUTED),
-    "value": ParagraphStyle("value", fontName=FONT, fontSize=8.5, leading=9.5, textColor=INK),
-    "payer": ParagraphStyle("payer", fontName=BOLD, fontSize=10.5, leading=13, textColor=INK),
-    "title": ParagraphStyle("title", fontName=BOLD, fontSize=15, leading=18, alignment=TA_RIGHT),
-    "title_sub": ParagraphStyle("title_sub", fontName=FONT, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
-    "addressee": ParagraphStyle("addressee", fontName=FONT, fontSize=9.5, leading=12),
-    "h2": ParagraphStyle(
-        "h2", fontName=BOLD, fontSize=9.5, leading=12, spaceBefore=7, spaceAfter=3, keepWithNext=1
-    ),
-    # Before a long table: keepWithNext would push the whole table to the next
-    # page; a CondPageBreak in front of the heading keeps it with a few rows instead.
-    "h2_table": ParagraphStyle("h2_table", fontName=BOLD, fontSize=9.5, leading=12, spaceBefore=7, spaceAfter=3),
-    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9),
-    "cell_note": ParagraphStyle("cell_note", fontName=FONT, fontSize=6.5, leading=7.8, textColor=MUTED),
-    # Column heads may break after a hyphen ("Co-/insurance"), never inside a word.
-    "head": ParagraphStyle(
-        "head", fontName=BOLD, fontSize=7, leading=8.2, alignment=TA_LEFT, embeddedHyphenation=1
-    ),
-    "head_r": ParagraphStyle(
-        "head_r", fontName=BOLD, fontSize=7, leading=8.2, alignment=TA_RIGHT, embeddedHyphenation=1
-    ),
-    "sum_label": ParagraphStyle("sum_label", fontName=FONT, fontSize=7.5, leading=9, textColor=MUTED),
-    "sum_value": ParagraphStyle("sum_value", fontName=FONT, fontSize=11, leading=13.5),
-    "sum_value_b": ParagraphStyle("sum_value_b", fontName=BOLD, fontSize=11, leading=13.5),
-    "rights": ParagraphStyle("rights", fontName=FONT, fontSize=7.5, leading=9.3, spaceAfter=3),
-}
+BODY = Style(Face(FONT, 8.5, INK), 10.5)
+SMALL = Style(Face(FONT, 7.5, MUTED), 9)
+LABEL = Style(Face(FONT, 7.5, MUTED), 9.5)
+VALUE = Style(Face(FONT, 8.5, INK), 9.5)
+PAYER = Style(Face(BOLD, 10.5, INK), 13)
+TITLE = Style(Face(BOLD, 15, INK), 18, right=True)
+TITLE_SUB = Style(Face(FONT, 8.5, INK), 10.5, right=True)
+ADDRESSEE = Style(Face(FONT, 9.5, INK), 12)
+H2 = Style(Face(BOLD, 9.5, INK), 12, space_before=7, space_after=3, keep_with_next=True)
+# Before a long table: keeping the heading with the whole table would push it to
+# the next page; a CondBreak in front of the heading keeps it with a few rows instead.
+H2_TABLE = H2._replace(keep_with_next=False)
+CELL = Style(Face(FONT, 7.5, INK), 9)
+# Column heads may break after a hyphen ("Co-/insurance"), never inside a word.
+HEAD = Style(Face(BOLD, 7, INK), 8.2, hyphenate=True)
+HEAD_R = HEAD._replace(right=True)
+SUM_LABEL = Style(Face(FONT, 7.5, MUTED), 9)
+SUM_VALUE = Style(Face(FONT, 11, INK), 13.5)
+SUM_VALUE_B = Style(Face(BOLD, 11, INK), 13.5)
+RIGHTS = Style(Face(FONT, 7.5, INK), 9.3, space_after=3)
+
+CELL_BOLD = Face(BOLD, 7.5, INK)
+CELL_MUTED = Face(FONT, 7.5, MUTED)
+NOTE = Face(FONT, 6.5, MUTED)  # a line's description, a code's official wording
+NOTE_BOLD = Face(BOLD, 6.5, INK)
+
+# Data tables: shaded head on a black rule, hairlines between rows, nothing else.
+GRID_HEAD = RowStyle(top=2, bottom=2, bottom_align=True, fill=HEADER_FILL, line_below=Rule(0.6, INK))
+GRID_ROW = RowStyle(top=2, bottom=2, line_below=Rule(0.25, HAIRLINE))
+# Label/value lists (codes, balances, plan limits): hairlines only.
+LIST_ROW = RowStyle(top=1.5, bottom=1.5, line_below=Rule(0.25, HAIRLINE))
 
 
-def _p(text: str, style: str = "body") -> Paragraph:
-    return Paragraph(text, _S[style])
+def _bold(style: Style) -> Face:
+    return style.face._replace(font=BOLD)
 
 
-def _e(text: object) -> str:
-    return escape(str(text))
+def _para(text: str, style: Style) -> Para:
+    return Para(((text, style.face),), style)
 
 
 # --------------------------------------------------------------- canvas
@@ -207,7 +215,7 @@ def _furniture(
 
 
 def _build(
-    story: list[Flowable],
+    items: Iterable[Item],
     template: MarketTemplate,
     *,
     issue_date: dt.date,
@@ -217,27 +225,20 @@ def _build(
 ) -> bytes:
     buffer = BytesIO()
     page_width, page_height = _page_size(template)
-    # A frame without the default 6 pt padding, so headings and full-width tables share one left edge.
-    frame = Frame(
-        MARGIN, BOTTOM, page_width - 2 * MARGIN, page_height - TOP - BOTTOM,
-        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body",
-    )
-    doc = BaseDocTemplate(
+    canvas = _PagedCanvas(
         buffer,
         pagesize=(page_width, page_height),
-        pageTemplates=[PageTemplate(id="page", frames=[frame])],
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=TOP,
-        bottomMargin=BOTTOM,
-        title=title,
-        author=template.payer_name,
-        subject=subject,
-        creator="ClaimDesk",
-        invariant=1,
+        issue_date=issue_date,
+        furniture=furniture,
         lang="en-GB" if template.market_code == "UK" else "en-US",
     )
-    doc.build(story, canvasmaker=partial(_PagedCanvas, issue_date=issue_date, furniture=furniture))
+    canvas.setAuthor(template.payer_name)
+    canvas.setTitle(title)
+    canvas.setSubject(subject)
+    canvas.setCreator("ClaimDesk")
+    flow(Pen(canvas), items, left=MARGIN, top=page_height - TOP, bottom=BOTTOM, new_page=canvas.showPage)
+    canvas.showPage()
+    canvas.save()
     return buffer.getvalue()
 
 
@@ -252,88 +253,46 @@ def _frame_width(template: MarketTemplate) -> float:
 # ------------------------------------------------------------- blocks
 
 
-def _header(template: MarketTemplate, document_locator: str, issue_date: dt.date, width: float) -> Table:
+def _header(template: MarketTemplate, document_locator: str, issue_date: dt.date, width: float) -> Columns:
     """Payer top-left; title, document locator and issue date top-right."""
-    payer = [_p(_e(template.payer_name), "payer")]
-    payer += [_p(_e(line)) for line in template.payer_address]
-    payer += [_p(_e(line), "small") for line in template.payer_contact]
+    left, right = width * 0.55, width * 0.45
+    payer = [Text(template.payer_name, PAYER, left)]
+    payer += [Text(line, BODY, left) for line in template.payer_address]
+    payer += [Text(line, SMALL, left) for line in template.payer_contact]
     title = [
-        _p(_e(template.title), "title"),
-        _p(f"{_e(template.label('document'))} {_e(document_locator)}", "title_sub"),
-        _p(f"{_e(template.label('issued'))} {_e(template.long_date(issue_date))}", "title_sub"),
+        Text(template.title, TITLE, right),
+        Text(f"{template.label('document')} {document_locator}", TITLE_SUB, right),
+        Text(f"{template.label('issued')} {template.long_date(issue_date)}", TITLE_SUB, right),
     ]
-    return _side_by_side([payer, title], [width * 0.55, width * 0.45])
+    return Columns([(left, payer), (right, title)])
 
 
-def _addressee(name: str, address: Sequence[str]) -> list[Flowable]:
-    return [_p(f"<b>{_e(name)}</b>", "addressee")] + [_p(_e(line), "addressee") for line in address]
+def _addressee(name: str, address: Sequence[str], width: float) -> list[Text]:
+    return [Text(((name, _bold(ADDRESSEE)),), ADDRESSEE, width)] + [Text(line, ADDRESSEE, width) for line in address]
 
 
-def _reference_box(rows: Sequence[tuple[str, str]], width: float) -> Table:
+def _reference_box(rows: Sequence[tuple[str, Runs]], width: float) -> Table:
     """Label/value pairs in a light box: the references a caller asks for on the phone."""
     label_width = width * 0.36
-    data = [[_p(_e(label), "label"), _p(value, "value")] for label, value in rows]
-    table = Table(data, colWidths=[label_width, width - label_width])
-    table.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
-                ("TOPPADDING", (0, 0), (-1, 0), 4),
-                ("BOTTOMPADDING", (0, -1), (-1, -1), 4),
-            ]
-        )
-    )
-    return table
-
-
-def _two_columns(left: list[Flowable], right: Flowable, width: float, left_share: float) -> Table:
-    return _side_by_side([left, right], [width * left_share, width * (1 - left_share)])
-
-
-def _side_by_side(cells: list, col_widths: list[float]) -> Table:
-    """Blocks next to each other, top-aligned, with no frame or padding of their own."""
-    table = Table([cells], colWidths=col_widths)
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
-
-
-def _grid_style(header_rows: int = 1) -> list[tuple]:
-    """Shared look of data tables: shaded header, hairlines between rows, nothing else."""
-    return [
-        ("FONT", (0, 0), (-1, -1), FONT, 7.5),
-        ("LEADING", (0, 0), (-1, -1), 9),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("VALIGN", (0, 0), (-1, header_rows - 1), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL),
-        ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.6, INK),
-        ("LINEBELOW", (0, header_rows), (-1, -1), 0.25, HAIRLINE),
+    last = len(rows) - 1
+    body = [
+        ([_para(label, LABEL), Para(value, VALUE)], RowStyle(top=4 if i == 0 else 1.2, bottom=4 if i == last else 1.2))
+        for i, (label, value) in enumerate(rows)
     ]
+    return Table([label_width, width - label_width], (), body, pad=(5, 5), box=Rule(0.5, RULE))
 
 
-def _rights(template: MarketTemplate) -> list[Flowable]:
+def _value(text: str, face: Face = VALUE.face) -> Runs:
+    return ((text, face),)
+
+
+def _list_table(rows: Iterable[Sequence[Para]], widths: Sequence[float]) -> Table:
+    return Table(widths, (), [(cells, LIST_ROW) for cells in rows], pad=(CELL_PAD, CELL_PAD))
+
+
+def _rights(template: MarketTemplate, width: float) -> list[Text]:
     # The heading keeps with the first paragraph; the paragraphs may run on to the next page.
-    parts: list[Flowable] = [_p(_e(template.rights_heading), "h2")]
-    parts += [_p(_e(text), "rights") for text in template.rights_text]
-    return parts
+    return [Text(template.rights_heading, H2, width)] + [Text(text, RIGHTS, width) for text in template.rights_text]
 
 
 # ------------------------------------------------------------------ EOB
@@ -370,55 +329,47 @@ def _service_dates(data: EobData, template: MarketTemplate) -> str:
     return f"{template.date(days[0])} \u2013 {template.date(days[-1])}"
 
 
-def _eob_reference(data: EobData, template: MarketTemplate) -> list[tuple[str, str]]:
+def _eob_reference(data: EobData, template: MarketTemplate) -> list[tuple[str, Runs]]:
     label = template.label
-    provider = _e(data.provider_name)
+    bold = _bold(VALUE)
+    provider: Runs = _value(data.provider_name)
     if data.provider_npi:
-        provider += f"<br/><font size=7.5 color='#555555'>{_e(label('npi'))} {_e(data.provider_npi)}</font>"
+        provider += ((f"\n{label('npi')} {data.provider_npi}", CELL_MUTED),)
     rows = [
-        (label("member_id"), _e(mask_id(data.member_id))),
-        (label("claim"), f"<b>{_e(data.claim_locator)}</b>"),
-        (label("policy"), _e(data.policy_locator)),
-        (label("product"), _e(data.product_name)),
+        (label("member_id"), _value(mask_id(data.member_id))),
+        (label("claim"), _value(data.claim_locator, bold)),
+        (label("policy"), _value(data.policy_locator)),
+        (label("product"), _value(data.product_name)),
         (label("provider"), provider),
-        (label("network"), _e(label(f"network.{data.network_status}"))),
-        (label("service_dates"), _e(_service_dates(data, template))),
+        (label("network"), _value(label(f"network.{data.network_status}"))),
+        (label("service_dates"), _value(_service_dates(data, template))),
     ]
     if data.received_date:
-        rows.append((label("received"), _e(template.date(data.received_date))))
+        rows.append((label("received"), _value(template.date(data.received_date))))
     if data.processed_date:
-        rows.append((label("processed"), _e(template.date(data.processed_date))))
-    rows.append((label("claim_status"), f"<b>{_e(label(f'status.{data.claim_status}'))}</b>"))
+        rows.append((label("processed"), _value(template.date(data.processed_date))))
+    rows.append((label("claim_status"), _value(label(f"status.{data.claim_status}"), bold)))
     return rows
 
 
 def _summary_strip(totals: dict[str, Decimal], template: MarketTemplate, currency: str | None, width: float) -> Table:
     keys = ("billed", "allowed", "paid", "member_share")
-    cells = []
-    for key in keys:
-        style = "sum_value_b" if key == "member_share" else "sum_value"
-        cells.append(
-            [
-                _p(_e(template.label(f"summary.{key}")), "sum_label"),
-                _p(_e(template.money(totals[key], currency)), style),
-            ]
+    cells = [
+        (
+            _para(template.label(f"summary.{key}"), SUM_LABEL),
+            _para(template.money(totals[key], currency), SUM_VALUE_B if key == "member_share" else SUM_VALUE),
         )
-    table = Table([cells], colWidths=[width / len(keys)] * len(keys))
-    table.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-                ("LINEBEFORE", (1, 0), (-1, 0), 0.5, RULE),
-                ("BACKGROUND", (-1, 0), (-1, 0), HEADER_FILL),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]
-        )
+        for key in keys
+    ]
+    return Table(
+        [width / len(keys)] * len(keys),
+        (),
+        [(cells, RowStyle(top=4, bottom=5))],
+        pad=(6, 6),
+        box=Rule(0.5, RULE),
+        inner_v=Rule(0.5, RULE),
+        band=(len(keys) - 1, HEADER_FILL),
     )
-    return table
 
 
 def _eob_column_widths(width: float, money_heads: Sequence[str], money_totals: Sequence[str]) -> list[float]:
@@ -456,51 +407,39 @@ def _line_table(data: EobData, template: MarketTemplate, totals: dict[str, Decim
     total_texts = [template.money(totals[key], data.currency) for key in money_keys]
     col_widths = _eob_column_widths(width, [label(f"col.{key}") for key in money_keys], total_texts)
     header = [
-        _p(_e(label("col.line")), "head_r"),
-        _p(_e(label("col.service_date")), "head"),
-        _p(_e(label("col.procedure")), "head"),
-        *[_p(_e(label(f"col.{key}")), "head_r") for key in money_keys],
-        _p(_e(label("col.codes")), "head"),
+        _para(label("col.line"), HEAD_R),
+        _para(label("col.service_date"), HEAD),
+        _para(label("col.procedure"), HEAD),
+        *[_para(label(f"col.{key}"), HEAD_R) for key in money_keys],
+        _para(label("col.codes"), HEAD),
     ]
-    rows: list[list] = [header]
-    for line in data.lines:
-        procedure = f"<b>{_e(line.procedure_code)}</b>"
-        if line.description:
-            procedure += f"<br/><font size=6.5 color='#555555'>{_e(line.description)}</font>"
-        if line.status != "APPROVED":
-            procedure += f"<br/><font size=6.5><b>{_e(label(f'status.{line.status}'))}</b></font>"
-        rows.append(
-            [
-                str(line.line_number),
-                template.date(line.service_date),
-                _p(procedure, "cell"),
-                *[fmt_grouped(getattr(line, key)) for key in money_keys],
-                _p(_e(", ".join(line.reason_codes)), "cell"),
-            ]
-        )
-    rows.append([_e(label("totals")), "", "", *total_texts, ""])
-
     size = _money_font_size(total_texts, col_widths[3:10])
-    last = len(rows) - 1
-    style = _grid_style() + [
-        ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-        ("ALIGN", (3, 1), (9, -1), "RIGHT"),
-        ("FONT", (3, 1), (9, -1), FONT, size),
-        ("SPAN", (0, last), (2, last)),
-        ("ALIGN", (0, last), (2, last), "LEFT"),
-        ("FONT", (0, last), (-1, last), BOLD, 7.5),
-        ("FONT", (3, last), (9, last), BOLD, size),
-        ("LINEABOVE", (0, last), (-1, last), 0.6, INK),
-        ("TOPPADDING", (0, last), (-1, last), 3),
-        # The member's column is the one they read; a faint band keeps the eye on it.
-        ("BACKGROUND", (9, 1), (9, -1), colors.HexColor("#F5F5F5")),
-    ]
-    table = Table(rows, colWidths=col_widths, repeatRows=1)
-    table.setStyle(TableStyle(style))
-    return table
+    money_face = Face(FONT, size, INK)
+    rows: list[tuple] = []
+    for line in data.lines:
+        # Every amount is a string of its own, so the PDF's text reads back to the cent.
+        procedure: Runs = ((line.procedure_code, CELL_BOLD),)
+        if line.description:
+            procedure += ((f"\n{line.description}", NOTE),)
+        if line.status != "APPROVED":
+            procedure += ((f"\n{label(f'status.{line.status}')}", NOTE_BOLD),)
+        cells = [
+            Label(str(line.line_number), CELL.face, right=True),
+            Label(template.date(line.service_date), CELL.face),
+            Para(procedure, CELL),
+            *[Label(fmt_grouped(getattr(line, key)), money_face, right=True) for key in money_keys],
+            _para(", ".join(line.reason_codes), CELL),
+        ]
+        rows.append((cells, GRID_ROW))
+    total_face = Face(BOLD, size, INK)
+    totals_row = [Label(label("totals"), CELL_BOLD), None, None]
+    totals_row += [*(Label(t, total_face, right=True) for t in total_texts), None]
+    rows.append((totals_row, GRID_ROW._replace(top=3, line_above=Rule(0.6, INK)), (0, 2)))
+    # The member's column is the one they read; a faint band keeps the eye on it.
+    return Table(col_widths, [(header, GRID_HEAD)], rows, pad=(CELL_PAD, CELL_PAD), band=(9, BAND_FILL))
 
 
-def _codes_section(data: EobData, template: MarketTemplate, width: float) -> list[Flowable]:
+def _codes_section(data: EobData, template: MarketTemplate, width: float) -> list[Item]:
     codes = sorted(
         {code for line in data.lines for code in line.reason_codes},
         key=lambda c: (int(c), c) if c.isdigit() else (10**9, c),
@@ -511,26 +450,9 @@ def _codes_section(data: EobData, template: MarketTemplate, width: float) -> lis
     for code in codes:
         official, plain = describe(code)
         plain = template.labels.get(f"carc.{code}", plain)
-        rows.append(
-            [
-                _p(f"<b>{_e(code)}</b>", "cell"),
-                _p(f"{_e(plain)} <font size=6.5 color='#555555'>({_e(official.rstrip('.'))})</font>", "cell"),
-            ]
-        )
-    table = Table(rows, colWidths=[28, width - 28])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, HAIRLINE),
-            ]
-        )
-    )
-    return [_p(_e(template.label("codes_heading")), "h2"), table]
+        explained = ((f"{plain} ", CELL.face), (f"({official.rstrip('.')})", NOTE))
+        rows.append([Para(((code, CELL_BOLD),), CELL), Para(explained, CELL)])
+    return [Text(template.label("codes_heading"), H2, width), _list_table(rows, [28, width - 28])]
 
 
 def _balance_text(balance: YtdBalance, template: MarketTemplate, currency: str | None) -> str:
@@ -542,27 +464,12 @@ def _balance_text(balance: YtdBalance, template: MarketTemplate, currency: str |
     return template.label("balance.used").format(used=used, limit=limit, remaining=left)
 
 
-def _balances_section(data: EobData, template: MarketTemplate, width: float) -> list[Flowable]:
+def _balances_section(data: EobData, template: MarketTemplate, width: float) -> list[Item]:
     if not data.balances:
         return []
-    rows = [
-        [_p(_e(b.label), "cell"), _p(_e(_balance_text(b, template, data.currency)), "cell")]
-        for b in data.balances
-    ]
-    table = Table(rows, colWidths=[width * 0.3, width * 0.7])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, HAIRLINE),
-            ]
-        )
-    )
-    return [KeepTogether([_p(_e(template.label("balances_heading")), "h2"), table])]
+    rows = [[_para(b.label, CELL), _para(_balance_text(b, template, data.currency), CELL)] for b in data.balances]
+    heading = Text(template.label("balances_heading"), H2, width)
+    return [Keep([heading, _list_table(rows, [width * 0.3, width * 0.7])])]
 
 
 def _require(template: MarketTemplate, template_type: str) -> None:
@@ -578,20 +485,24 @@ def render_eob(data: EobData, template: MarketTemplate) -> bytes:
     _require(template, "EOB")
     width = _frame_width(template)
     totals = eob_totals(data)
-    reference = _reference_box(_eob_reference(data, template), width * 0.48)
-    story: list[Flowable] = [
+    items: list[Item] = [
         _header(template, data.document_locator, data.issue_date, width),
-        Spacer(0, 6 * mm),
-        _two_columns(_addressee(data.member_name, data.member_address), reference, width, left_share=0.52),
-        Spacer(0, 2 * mm),
-        _p(_e(template.label("summary")), "h2"),
+        Spacer(6 * mm),
+        Columns(
+            [
+                (width * 0.52, _addressee(data.member_name, data.member_address, width * 0.52)),
+                (width * 0.48, [_reference_box(_eob_reference(data, template), width * 0.48)]),
+            ]
+        ),
+        Spacer(2 * mm),
+        Text(template.label("summary"), H2, width),
         _summary_strip(totals, template, data.currency, width),
-        CondPageBreak(30 * mm),
-        _p(_e(template.label("lines_heading")), "h2_table"),
+        CondBreak(30 * mm),
+        Text(template.label("lines_heading"), H2_TABLE, width),
         _line_table(data, template, totals, width),
         *_codes_section(data, template, width),
         *_balances_section(data, template, width),
-        *_rights(template),
+        *_rights(template, width),
     ]
     furniture = _furniture(
         template,
@@ -601,7 +512,7 @@ def render_eob(data: EobData, template: MarketTemplate) -> bytes:
         running_right=f"{data.member_name} \u00b7 {template.label('member_id')} {mask_id(data.member_id)}",
     )
     return _build(
-        story,
+        items,
         template,
         issue_date=data.issue_date,
         title=f"{template.title} {data.claim_locator}",
@@ -657,99 +568,69 @@ def _plan_limits(element: PolicyElement, template: MarketTemplate, width: float)
     deductible_text = f"{template.money(deductible.amount, currency)} {per}" if deductible else label("limit.none")
     oop_text = f"{template.money(oop.amount, currency)} {per}" if oop else label("limit.no_maximum")
     rows = [
-        [_p(_e(label("deductible")), "cell"), _p(_e(deductible_text), "cell")],
-        [_p(_e(label("out_of_pocket")), "cell"), _p(_e(oop_text), "cell")],
+        [_para(label("deductible"), CELL), _para(deductible_text, CELL)],
+        [_para(label("out_of_pocket"), CELL), _para(oop_text, CELL)],
     ]
-    table = Table(rows, colWidths=[width * 0.3, width * 0.7], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, HAIRLINE),
-            ]
-        )
-    )
-    return table
+    return _list_table(rows, [width * 0.3, width * 0.7])
 
 
-def _benefits_table(element: PolicyElement, template: MarketTemplate, width: float) -> list[Flowable]:
+# Benefits table: which columns hold right-aligned figures.
+_BENEFIT_HEADS = ("col.benefit", "col.covered", "col.copay", "col.coinsurance", "col.deductible_applies",
+                  "col.prior_auth", "col.limit")
+_BENEFIT_RIGHT = (False, False, True, True, False, False, True)
+
+
+def _benefits_table(element: PolicyElement, template: MarketTemplate, width: float) -> list[Item]:
     label = template.label
-    heads = ("col.benefit", "col.covered", "col.copay", "col.coinsurance", "col.deductible_applies",
-             "col.prior_auth", "col.limit")
-    right = {"col.copay", "col.coinsurance", "col.limit"}
-    header = [_p(_e(label(k)), "head_r" if k in right else "head") for k in heads]
-    rows: list[list] = [header]
+    header = [_para(label(k), HEAD_R if right else HEAD) for k, right in zip(_BENEFIT_HEADS, _BENEFIT_RIGHT)]
+
+    def row(name: Para, texts: Sequence[str]) -> list:
+        return [name] + [Label(t, CELL.face, right=right) for t, right in zip(texts, _BENEFIT_RIGHT[1:])]
+
+    rows: list[tuple] = []
     for terms in element.benefits:
-        rows.append(
-            [_p(_e(_benefit_name(template, terms.key)), "cell")]
-            + _terms_cells(terms, element, template)
-            + [_limit_text(element, terms.key, template) if terms.covered else "\u2014"]
-        )
-    oon_row = len(rows)
-    oon_name = _p(f"<b>{_e(label('out_of_network'))}</b>", "cell")
-    if element.out_of_network is not None and element.out_of_network.covered:
-        oon = element.out_of_network
-        rows.append(
-            [
-                oon_name,
-                label("yes"),
-                template.money(oon.copay, element.currency or None),
-                _percent(oon.coinsurance),
-                label("yes") if oon.deductible_applies else label("no"),
-                "\u2014",
-                "\u2014",
-            ]
-        )
+        limit = _limit_text(element, terms.key, template) if terms.covered else "\u2014"
+        texts = [*_terms_cells(terms, element, template), limit]
+        rows.append((row(_para(_benefit_name(template, terms.key), CELL), texts), GRID_ROW))
+    oon_name = Para(((label("out_of_network"), CELL_BOLD),), CELL)
+    oon = element.out_of_network
+    if oon is not None and oon.covered:
+        texts = [
+            label("yes"),
+            template.money(oon.copay, element.currency or None),
+            _percent(oon.coinsurance),
+            label("yes") if oon.deductible_applies else label("no"),
+            "\u2014",
+            "\u2014",
+        ]
     else:
-        rows.append([oon_name, label("no"), "\u2014", "\u2014", "\u2014", "\u2014", "\u2014"])
+        texts = [label("no"), "\u2014", "\u2014", "\u2014", "\u2014", "\u2014"]
+    rows.append((row(oon_name, texts), GRID_ROW._replace(line_above=Rule(0.6, INK))))
     fixed = [54.0, 58.0, 62.0, 72.0, 72.0]
     col_widths = [width - sum(fixed) - 70.0] + fixed + [70.0]
-    style = _grid_style() + [
-        ("ALIGN", (2, 1), (3, -1), "RIGHT"),
-        ("ALIGN", (6, 1), (6, -1), "RIGHT"),
-        # Air between the right-aligned percentages and the yes/no column after them.
-        ("LEFTPADDING", (4, 0), (4, -1), 12),
-        ("LINEABOVE", (0, oon_row), (-1, oon_row), 0.6, INK),
-    ]
-    table = Table(rows, colWidths=col_widths, repeatRows=1)
-    table.setStyle(TableStyle(style))
-    parts: list[Flowable] = [table]
-    if element.out_of_network is not None and element.out_of_network.covered:
-        parts += [Spacer(0, 2), _p(_e(label("out_of_network.note")), "small")]
+    pad = [(CELL_PAD, CELL_PAD)] * len(col_widths)
+    pad[4] = (12, CELL_PAD)  # air between the right-aligned percentages and the yes/no column after them
+    parts: list[Item] = [Table(col_widths, [(header, GRID_HEAD)], rows, pad=pad)]
+    if oon is not None and oon.covered:
+        parts += [Spacer(2), Text(label("out_of_network.note"), SMALL, width)]
     return parts
 
 
-def _bullet_list(items: Sequence[str], width: float) -> Table:
-    rows = [[_p("\u2013", "cell"), _p(item, "cell")] for item in items]
-    table = Table(rows, colWidths=[10, width - 10])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
-    )
-    return table
+def _bullet_list(items: Sequence[Runs], width: float) -> Table:
+    rows = [([_para("\u2013", CELL), Para(item, CELL)], RowStyle(top=1, bottom=1)) for item in items]
+    return Table([10, width - 10], (), rows, pad=(CELL_PAD, CELL_PAD))
 
 
-def _per_element(data: PolicyDocData, template: MarketTemplate, pick: Callable[[BenefitTerms], bool]) -> list[str]:
+def _per_element(data: PolicyDocData, template: MarketTemplate, pick: Callable[[BenefitTerms], bool]) -> list[Runs]:
     many = len(data.elements) > 1
     items = []
     for element in data.elements:
         for terms in element.benefits:
             if pick(terms):
-                text = f"<b>{_e(_benefit_name(template, terms.key))}</b>"
+                runs: Runs = ((_benefit_name(template, terms.key), CELL_BOLD),)
                 if many:
-                    text += f" <font color='#555555'>({_e(element.name)})</font>"
-                items.append(text)
+                    runs += ((f" ({element.name})", CELL_MUTED),)
+                items.append(runs)
     return items
 
 
@@ -768,73 +649,84 @@ def render_policy(data: PolicyDocData, template: MarketTemplate) -> bytes:
         template.date(data.effective_to) if data.effective_to else label("term.open")
     )
     premium = data.premium
+    bold = _bold(VALUE)
     reference = _reference_box(
         [
-            (label("policy"), f"<b>{_e(data.policy_locator)}</b>"),
-            (label("product"), f"{_e(data.product_name)} <font color='#555555'>"
-                               f"({_e(label('version'))} {_e(data.product_version)})</font>"),
-            (label("market"), _e(data.market_code)),
-            (label("term"), _e(term)),
-            (label("premium"), f"<b>{_e(template.money(premium.amount, premium.currency))}</b> "
-                               f"{_e(label(f'frequency.{premium.frequency}'))}"),
+            (label("policy"), _value(data.policy_locator, bold)),
+            (label("product"), ((f"{data.product_name} ", VALUE.face),
+                                (f"({label('version')} {data.product_version})", VALUE.face._replace(color=MUTED)))),
+            (label("market"), _value(data.market_code)),
+            (label("term"), _value(term)),
+            (label("premium"), ((template.money(premium.amount, premium.currency), bold),
+                                (f" {label(f'frequency.{premium.frequency}')}", VALUE.face))),
         ],
         width * 0.48,
     )
 
-    member_rows: list[list] = [
-        [_p(_e(label(k)), "head") for k in ("col.name", "col.member_id", "col.relationship", "col.date_of_birth")]
-    ]
-    for member in data.members:
-        member_rows.append(
+    member_heads = ("col.name", "col.member_id", "col.relationship", "col.date_of_birth")
+    member_head = [_para(label(k), HEAD) for k in member_heads]
+    member_rows = [
+        (
             [
-                _p(_e(member.name), "cell"),
-                mask_id(member.member_id),
-                label(f"relationship.{member.relationship.upper()}"),
-                template.date(member.date_of_birth),
-            ]
+                _para(member.name, CELL),
+                Label(mask_id(member.member_id), CELL.face),
+                Label(label(f"relationship.{member.relationship.upper()}"), CELL.face),
+                Label(template.date(member.date_of_birth), CELL.face),
+            ],
+            GRID_ROW,
         )
-    members = Table(member_rows, colWidths=[width * 0.4, width * 0.22, width * 0.2, width * 0.18], repeatRows=1)
-    members.setStyle(TableStyle(_grid_style()))
+        for member in data.members
+    ]
+    members = Table(
+        [width * 0.4, width * 0.22, width * 0.2, width * 0.18],
+        [(member_head, GRID_HEAD)],
+        member_rows,
+        pad=(CELL_PAD, CELL_PAD),
+    )
 
-    story: list[Flowable] = [
+    holder_width = width * 0.52
+    items: list[Item] = [
         _header(template, data.document_locator, data.issue_date, width),
-        Spacer(0, 7 * mm),
-        _two_columns(
-            [_p(_e(label("policyholder")), "label"), *_addressee(data.policyholder_name, data.policyholder_address)],
-            reference,
-            width,
-            left_share=0.52,
+        Spacer(7 * mm),
+        Columns(
+            [
+                (holder_width, [Text(label("policyholder"), LABEL, holder_width),
+                                *_addressee(data.policyholder_name, data.policyholder_address, holder_width)]),
+                (width * 0.48, [reference]),
+            ]
         ),
-        _p(_e(label("members_heading")), "h2"),
+        Text(label("members_heading"), H2, width),
         members,
-        PageBreak(),
+        PAGE_BREAK,
     ]
 
     for element in data.elements:
-        heading = f"{_e(label('benefits_heading'))}: {_e(element.name)}"
+        heading: Runs = ((f"{label('benefits_heading')}: {element.name}", H2.face),)
         if element.element_type and element.element_type.lower() != element.name.lower():
-            heading += f" <font color='#555555'>({_e(element.element_type.replace('_', ' ').capitalize())})</font>"
-        story += [
-            CondPageBreak(45 * mm),
-            _p(heading, "h2"),
-            _p(_e(label("plan_limits")), "label"),
+            suffix = element.element_type.replace("_", " ").capitalize()
+            heading += ((f" ({suffix})", H2.face._replace(color=MUTED)),)
+        items += [
+            CondBreak(45 * mm),
+            Text(heading, H2, width),
+            # The heading and "Plan limits" stay with the limits they introduce.
+            Text(label("plan_limits"), LABEL._replace(keep_with_next=True), width),
             _plan_limits(element, template, width * 0.6),
-            Spacer(0, 4),
+            Spacer(4),
             *_benefits_table(element, template, width),
         ]
 
     exclusions = _per_element(data, template, lambda t: not t.covered)
-    story.append(_p(_e(label("exclusions_heading")), "h2"))
-    story.append(_bullet_list(exclusions, width) if exclusions else _p(_e(label("exclusions.none")), "cell"))
+    items.append(Text(label("exclusions_heading"), H2, width))
+    items.append(_bullet_list(exclusions, width) if exclusions else Text(label("exclusions.none"), CELL, width))
 
     prior_auth = _per_element(data, template, lambda t: t.covered and t.requires_prior_auth)
-    story.append(_p(_e(label("prior_auth_heading")), "h2"))
+    items.append(Text(label("prior_auth_heading"), H2, width))
     if prior_auth:
-        story += [_p(_e(label("prior_auth.intro")), "cell"), Spacer(0, 2), _bullet_list(prior_auth, width)]
+        items += [Text(label("prior_auth.intro"), CELL, width), Spacer(2), _bullet_list(prior_auth, width)]
     else:
-        story.append(_p(_e(label("prior_auth.none")), "cell"))
+        items.append(Text(label("prior_auth.none"), CELL, width))
 
-    story += _rights(template)
+    items += _rights(template, width)
 
     furniture = _furniture(
         template,
@@ -844,7 +736,7 @@ def render_policy(data: PolicyDocData, template: MarketTemplate) -> bytes:
         running_right=data.policyholder_name,
     )
     return _build(
-        story,
+        items,
         template,
         issue_date=data.issue_date,
         title=f"{template.title} {data.policy_locator}",
