@@ -1,4 +1,4 @@
-"""JSON text for ``jsonb`` parameters: the rows a batch sends as one JSON array.
+"""Parameters a batch sends as text: JSON for ``jsonb`` rows, literals for ``uuid[]``.
 
 orjson writes UUIDs, dates and times itself; Decimals go out as their exact
 digits (a string, which PostgreSQL casts to ``numeric`` without loss).
@@ -6,6 +6,8 @@ digits (a string, which PostgreSQL casts to ``numeric`` without loss).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -20,3 +22,8 @@ def _default(value: Any) -> str:
 
 def dumps(value: Any) -> str:
     return orjson.dumps(value, default=_default).decode()
+
+
+def uuid_array(ids: Iterable[uuid.UUID | str]) -> str:
+    """A ``uuid[]`` literal, for ``CAST(:ids AS uuid[])``: cheaper to send than a list of UUID objects."""
+    return "{" + ",".join(map(str, ids)) + "}"

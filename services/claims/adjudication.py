@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from .. import jsonb
+from ..jsonb import uuid_array
 from ..errors import ConflictError, InvalidTransition, NotFound, ValidationError, leased
 from ..money import ZERO, fmt, money
 from . import lifecycle as lc
@@ -75,23 +76,25 @@ def lock_claims(conn: Connection, claim_ids: Sequence[uuid.UUID], *, skip_locked
         return []
     wait = "SKIP LOCKED" if skip_locked else ""
     rows = conn.execute(
-        text(f"SELECT {_CLAIM_COLUMNS} FROM claims.claims c WHERE c.id = ANY(:ids) ORDER BY c.id FOR UPDATE {wait}"),
-        {"ids": list(claim_ids)},
-    ).mappings()
-    claims = {r["id"]: ClaimRow(**r) for r in rows}
+        text(f"SELECT {_CLAIM_COLUMNS} FROM claims.claims c WHERE c.id = ANY(CAST(:ids AS uuid[])) ORDER BY c.id FOR UPDATE {wait}"),
+        {"ids": uuid_array(claim_ids)},
+    )
+    claims = {r[0]: ClaimRow(*r) for r in rows}  # _CLAIM_COLUMNS is in ClaimRow's field order
     if not skip_locked:
         missing = set(claim_ids) - set(claims)
         if missing:
             _explain_missing(conn, sorted(missing)[0])
-    for line in conn.execute(
+    lines = conn.execute(
         text(
             "SELECT id, claim_id, line_number, coverage_term_key, procedure_code, amount_claimed, element_id, "
             "override_allowed, override_deny_carc, override_note FROM claims.claim_lines "
-            "WHERE claim_id = ANY(:ids) ORDER BY claim_id, line_number"
+            "WHERE claim_id = ANY(CAST(:ids AS uuid[])) ORDER BY claim_id, line_number"
         ),
-        {"ids": list(claims)},
-    ).mappings():
-        claims[line["claim_id"]].lines.append(dict(line))
+        {"ids": uuid_array(claims)},
+    )
+    keys = tuple(lines.keys())
+    for line in lines:
+        claims[line[1]].lines.append(dict(zip(keys, line)))
     return [claims[i] for i in claim_ids if i in claims]
 
 
@@ -137,13 +140,13 @@ class _Inputs:
 
 
 def _load_inputs(conn: Connection, claims: Sequence[ClaimRow]) -> _Inputs:
-    parties = list({c.claimant_party_id for c in claims})
-    policies = list({c.policy_id for c in claims})
+    parties = uuid_array({c.claimant_party_id for c in claims})
+    policies = uuid_array({c.policy_id for c in claims})
     coverages: dict[uuid.UUID, list[tuple[CoverageInput, dict[str, Any]]]] = defaultdict(list)
     for r in conn.execute(
         text(
             "SELECT id, party_id, policy_id, term_id, status, effective_from, effective_to, coverage_terms::text AS terms "
-            "FROM eligibility.member_coverage WHERE party_id = ANY(:p) AND policy_id = ANY(:pol) ORDER BY effective_from"
+            "FROM eligibility.member_coverage WHERE party_id = ANY(CAST(:p AS uuid[])) AND policy_id = ANY(CAST(:pol AS uuid[])) ORDER BY effective_from"
         ),
         {"p": parties, "pol": policies},
     ).mappings():
@@ -155,15 +158,15 @@ def _load_inputs(conn: Connection, claims: Sequence[ClaimRow]) -> _Inputs:
     for r in conn.execute(
         text(
             "SELECT id, party_id, term_id, accumulator_type, coverage_term_key, limit_amount, consumed_amount "
-            "FROM eligibility.coverage_accumulators WHERE party_id = ANY(:p) ORDER BY id FOR UPDATE"
+            "FROM eligibility.coverage_accumulators WHERE party_id = ANY(CAST(:p AS uuid[])) ORDER BY id FOR UPDATE"
         ),
         {"p": parties},
     ).mappings():
         accumulators[(r["party_id"], r["term_id"])].append(dict(r))
     networks = dict(
         conn.execute(
-            text("SELECT id, network_status FROM provider.providers WHERE id = ANY(:ids)"),
-            {"ids": list({c.provider_id for c in claims})},
+            text("SELECT id, network_status FROM provider.providers WHERE id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": uuid_array({c.provider_id for c in claims})},
         ).all()
     )
     codes = list({ln["procedure_code"] for c in claims for ln in c.lines})
@@ -180,7 +183,7 @@ def _load_inputs(conn: Connection, claims: Sequence[ClaimRow]) -> _Inputs:
     for r in conn.execute(
         text(
             "SELECT member_party_id, policy_id, procedure_code, status, document FROM claims.prior_auths "
-            "WHERE member_party_id = ANY(:p)"
+            "WHERE member_party_id = ANY(CAST(:p AS uuid[]))"
         ),
         {"p": parties},
     ).mappings():
@@ -383,7 +386,7 @@ def price_locked(
             "copay numeric, coinsurance numeric, paid numeric, member numeric, code text, codes varchar[]) "
             "WHERE l.id = u.id AND l.id = ANY(CAST(:ids AS uuid[]))"
         ),
-        {"rows": jsonb.dumps(line_updates), "ids": [u["id"] for u in line_updates]},
+        {"rows": jsonb.dumps(line_updates), "ids": uuid_array(u["id"] for u in line_updates)},
     )
     conn.execute(
         text(
@@ -395,7 +398,7 @@ def price_locked(
             "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, status text, allowed numeric, paid numeric, "
             "member numeric, currency text, term_id uuid, document jsonb) WHERE c.id = u.id AND c.id = ANY(CAST(:ids AS uuid[]))"
         ),
-        {"rows": jsonb.dumps(claim_updates), "ids": [u["id"] for u in claim_updates]},
+        {"rows": jsonb.dumps(claim_updates), "ids": uuid_array(u["id"] for u in claim_updates)},
     )
     write_events(conn, events)
     return outcomes
@@ -427,7 +430,7 @@ def _write_balances(conn: Connection, live: dict[uuid.UUID, dict[str, Any]], sta
                 "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, delta numeric, loc text) "
                 "WHERE a.id = u.id AND a.id = ANY(CAST(:ids AS uuid[]))"
             ),
-            {"rows": jsonb.dumps(changed), "ids": [c["id"] for c in changed]},
+            {"rows": jsonb.dumps(changed), "ids": uuid_array(c["id"] for c in changed)},
         )
 
 

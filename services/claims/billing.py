@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
+from ..jsonb import uuid_array
 from .adjudication import ClaimRow
 
 
@@ -25,7 +26,7 @@ def create_payments(conn: Connection, claims: Sequence[ClaimRow]) -> list[str | 
     charged = dict(
         conn.execute(
             text("SELECT claim_id, charge_locator FROM billing.post_claim_payments(CAST(:ids AS uuid[]))"),
-            {"ids": [c.id for c in claims]},
+            {"ids": uuid_array(c.id for c in claims)},
         ).all()
     )
     return [charged.get(c.id) for c in claims]

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import PermissionDenied, ValidationError
+from ..jsonb import uuid_array
 from ..money import money
 from ..uow import UnitOfWork
 from . import adjudication as adj
@@ -265,11 +266,11 @@ def pend_reasons(conn: Connection, claims: Sequence[adj.ClaimRow], policy: Polic
                      AND o.incident_date = c.incident_date AND o.id <> c.id AND o.status <> 'VOIDED'
                 JOIN claims.claim_lines ol ON ol.claim_id = o.id AND ol.procedure_code = cl.procedure_code
                      AND ol.amount_claimed = cl.amount_claimed
-                WHERE c.id = ANY(:ids) AND o.received_at <= c.received_at
+                WHERE c.id = ANY(CAST(:ids AS uuid[])) AND o.received_at <= c.received_at
                 ORDER BY c.id, o.received_at
                 """
             ),
-            {"ids": ids},
+            {"ids": uuid_array(ids)},
         ).all()
     )
     for claim in claims:
