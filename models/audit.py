@@ -26,5 +26,8 @@ class ChangeLog(Base):
     table_name: Mapped[str] = mapped_column(String(80))
     row_id: Mapped[uuid.UUID | None]
     operation: Mapped[str] = mapped_column(String(10))
+    # Set on the row that holds one JSONB column's change (a claim's document):
+    # old_values and new_values are then that column's values, whole.
+    column_name: Mapped[str | None] = mapped_column(String(63))
     old_values: Mapped[dict[str, Any] | None]
     new_values: Mapped[dict[str, Any] | None]

@@ -125,13 +125,21 @@ def test_pricing_is_audited_on_the_claim_and_an_override_on_the_line(run):
         line_log = conn.execute(
             text("SELECT old_values, new_values FROM audit.change_log WHERE table_name = 'claims.claim_lines' AND row_id = :id"), {"id": line_id}
         ).all()
-        document = conn.execute(
+        # A changed document is kept whole on a row of its own, beside the row of the claim's other columns.
+        document, before = conn.execute(
             text(
-                "SELECT new_values -> 'document' FROM audit.change_log WHERE table_name = 'claims.claims' AND row_id = :id "
-                "AND new_values ? 'document' ORDER BY id DESC LIMIT 1"
+                "SELECT new_values, old_values FROM audit.change_log WHERE table_name = 'claims.claims' AND row_id = :id "
+                "AND column_name = 'document' ORDER BY id DESC LIMIT 1"
             ),
             {"id": claim_id},
-        ).scalar()
+        ).one()
+        columns = conn.execute(
+            text(
+                "SELECT old_values, new_values FROM audit.change_log WHERE table_name = 'claims.claims' AND row_id = :id "
+                "AND column_name IS NULL ORDER BY id DESC LIMIT 1"
+            ),
+            {"id": claim_id},
+        ).one()
     # The person's override is in the line's trail, old and new; only that statement wrote there.
     assert len(line_log) == 1
     old, new = line_log[0]
@@ -140,3 +148,8 @@ def test_pricing_is_audited_on_the_claim_and_an_override_on_the_line(run):
     # The price that followed is in the claim's trail, with the steps that produced it.
     line = document["pricing"]["lines"][0]
     assert line["amount_allowed"] == "10.00" and any(step["rule"] == "override" for step in line["steps"])
+    assert before.get("pricing") is None or before["pricing"]["lines"][0]["amount_allowed"] != "10.00"
+    old_columns, new_columns = columns
+    assert (old_columns["version"], new_columns["version"]) == (version, version + 1)
+    assert old_columns["status"] == "PENDED" and new_columns["status"] != "PENDED"
+    assert "document" not in new_columns and Decimal(str(new_columns["amount_allowed"])) > 0
