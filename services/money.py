@@ -51,11 +51,6 @@ def rate(value: Decimal | int | str) -> Decimal:
 def fmt(amount: Decimal) -> str:
     """Plain two-decimal text, as the simulator and the EOB print it."""
     # A two-place Decimal prints as plain digits (never in exponent form), as "%.2f" would.
-    if type(amount) is Decimal and amount.is_finite():  # money()'s common case, inline: called per step
-        try:
-            return str(amount.quantize(CENT, ROUND_HALF_UP))
-        except InvalidOperation:
-            pass  # money() says why
     return str(money(amount))
 
 

@@ -49,6 +49,7 @@ from claimdesk.services.errors import ClaimDeskError, ConnectionLost, DatabaseRe
 from claimdesk.services.security import Identity, current_identity
 from claimdesk.settings import KEYRING_SERVICE, Settings
 from claimdesk.ui import ops
+from claimdesk.ui.focus import tab_chain
 from claimdesk.ui.theme import badge_colors
 
 __all__ = [
@@ -384,12 +385,10 @@ class SignInDialog(QDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(520)
 
-        chain = [
+        tab_chain(
             self._host, self._port, self._database, self._user, self._password, self._remember, self._tls,
             self._ca, self._ca_browse, self._local, self._work_offline, self._cancel, self._sign_in,
-        ]
-        for first, second in zip(chain, chain[1:]):
-            QWidget.setTabOrder(first, second)
+        )
         for edit in (self._host, self._database, self._user):
             edit.editingFinished.connect(self._look_up_saved_password)
         self._port.editingFinished.connect(self._look_up_saved_password)

@@ -127,13 +127,13 @@ def adjudicate_received(
     # Small runs are not worth a second connection.
     workers = min(workers, max(1, target // batch_size))
     shared = _Shared(target, progress, cancelled)
-    threads = [
-        threading.Thread(target=_work, args=(sessions, policy, part, workers, batch_size, shared), name=f"adjudicate-{part}")
-        for part in range(workers)
-    ]
     if workers == 1:
         _work(sessions, policy, 0, 1, batch_size, shared)
     else:
+        threads = [
+            threading.Thread(target=_work, args=(sessions, policy, part, workers, batch_size, shared), name=f"adjudicate-{part}")
+            for part in range(workers)
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -79,6 +79,7 @@ from claimdesk.ui.claims.dialogs import (
     carc_label,
 )
 from claimdesk.ui.context import AppContext
+from claimdesk.ui.focus import tab_chain
 from claimdesk.ui.formatting import date_format
 from claimdesk.ui.icons import icon
 from claimdesk.ui.theme import StatusBadge, badge_colors, compact_table, money_font, status_word
@@ -644,8 +645,7 @@ class ClaimScreen(QWidget):
         outer.addWidget(split, 1)
 
         # Reading order: actions, header, lines, explanation, details.
-        self.setTabOrder(self._lines_view, self._explanation)
-        self.setTabOrder(self._explanation, self._tabs)
+        tab_chain(self._lines_view, self._explanation, self._tabs)
         self.setFocusProxy(self._lines_view)
 
     def _build_header(self) -> QWidget:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from claimdesk.services.money import fmt_grouped, money
+from claimdesk.ui.focus import tab_chain
 from claimdesk.ui.theme import money_font
 
 __all__ = [
@@ -514,9 +515,7 @@ class OverrideDialog(ActionDialog):
         self._set_allowed.toggled.connect(self._sync_enabled)
         self._sync_enabled()
         self._first_field = self._amount
-        self.setTabOrder(self._set_allowed, self._amount)
-        self.setTabOrder(self._amount, self._deny_line)
-        self.setTabOrder(self._deny_line, self._carc)
+        tab_chain(self._set_allowed, self._amount, self._deny_line, self._carc)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

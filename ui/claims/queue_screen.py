@@ -67,6 +67,7 @@ from claimdesk.services.claims.service import PEND_REASONS
 from claimdesk.services.errors import ValidationError
 from claimdesk.ui import ops
 from claimdesk.ui.context import AppContext
+from claimdesk.ui.focus import tab_chain
 from claimdesk.ui.formatting import date_format
 from claimdesk.ui.icons import icon
 from claimdesk.ui.lazy_model import Column, KeysetTableModel
@@ -582,13 +583,11 @@ class QueueScreen(QWidget):
         layout.addWidget(self._count)
 
         # Reading order: search, filters left to right, actions, the table.
-        chain = [
+        tab_chain(
             self._search, self._status, self._pend, self._assignee, self._refresh_button, self._next_button,
             self._from, self._to, self._min, self._max, self._saved, self._save_button, self._forget_button,
             self._clear_button, self._table,
-        ]
-        for first, second_widget in zip(chain, chain[1:]):
-            QWidget.setTabOrder(first, second_widget)
+        )
 
     # ------------------------------------------------------------ public API
 

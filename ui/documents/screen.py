@@ -75,6 +75,7 @@ from claimdesk.services.documents.spool import Spool, SpoolCorrupt, SpoolEntry
 from claimdesk.ui import ops
 from claimdesk.ui.context import AppContext
 from claimdesk.ui.documents import printing
+from claimdesk.ui.focus import tab_chain
 from claimdesk.ui.icons import icon
 from claimdesk.ui.lazy_model import Column, KeysetTableModel
 from claimdesk.ui.shell import EmptyState
@@ -849,9 +850,7 @@ class DocumentsScreen(QWidget):
         layout.addWidget(splitter, 1)
 
         # Reading order: search, stored list, the spool's buttons, the spool list.
-        chain = [self._search, self._table, *self._spool_buttons, self._spool_table]
-        for first, second in zip(chain, chain[1:]):
-            QWidget.setTabOrder(first, second)
+        tab_chain(self._search, self._table, *self._spool_buttons, self._spool_table)
 
     # ------------------------------------------------------------ public API
 
