@@ -145,7 +145,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         db = open_database(settings)
         summary = batch.adjudicate_received(
-            db.sessions, settings, limit=args.limit, batch_size=args.batch, workers=args.workers, progress=_progress
+            db, settings, limit=args.limit, batch_size=args.batch, workers=args.workers, progress=_progress
         )
         print(json.dumps(summary))
         return 0

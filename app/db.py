@@ -8,7 +8,7 @@ included). The password comes from the OS keyring, never from a file.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import keyring
@@ -35,6 +35,7 @@ class Database:
     sessions: sessionmaker[Session]
     conninfo: dict[str, Any]
     embedded: bool
+    _worker: WorkerConnection | None = field(default=None, repr=False)
 
     @property
     def user(self) -> str:
@@ -52,6 +53,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def worker_connection(self) -> WorkerConnection:
+        """What a worker process needs to open its own connection to this database."""
+        if self._worker is None:
+            raise RuntimeError("this Database was not opened with connect(); it cannot start worker processes")
+        return self._worker
+
+
+class WorkerConnection:
+    """How a worker process (``claimdesk adjudicate --workers``) connects: picklable, never shown.
+
+    It travels to the worker over the process pipe; it is not written to a
+    file, an argument list or the environment, and its repr hides the password.
+    """
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+
+    def __repr__(self) -> str:
+        return "WorkerConnection(<hidden>)"
+
+    def sessions(self) -> sessionmaker[Session]:
+        """A session factory on one fresh connection, with the same session defaults as the app's."""
+        return sessionmaker(_engine(self._conninfo, pool_size=1), expire_on_commit=False)
 
 
 def keyring_account(conninfo: dict[str, Any]) -> str:
@@ -106,7 +131,22 @@ def connect(
     info.setdefault("keepalives_count", 3)
     info.setdefault("application_name", "claimdesk")
     conninfo = make_conninfo(**info)
+    engine = _engine(conninfo, pool_size=pool_size)
+    public_info = {k: v for k, v in info.items() if k != "password"}
+    db = Database(
+        engine, sessionmaker(engine, expire_on_commit=False), public_info, embedded=settings.embedded, _worker=WorkerConnection(conninfo)
+    )
+    if check_connection:
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:  # noqa: BLE001 - translated into one sentence below
+            engine.dispose()
+            raise explain_connect_error(exc, public_info) from None
+    return db
 
+
+def _engine(conninfo: str, *, pool_size: int) -> Engine:
     def creator() -> psycopg.Connection:
         return psycopg.connect(conninfo)
 
@@ -120,16 +160,7 @@ def connect(
         pool_recycle=1800,
     )
     _install_session_defaults(engine)
-    public_info = {k: v for k, v in info.items() if k != "password"}
-    db = Database(engine, sessionmaker(engine, expire_on_commit=False), public_info, embedded=settings.embedded)
-    if check_connection:
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        except Exception as exc:  # noqa: BLE001 - translated into one sentence below
-            engine.dispose()
-            raise explain_connect_error(exc, public_info) from None
-    return db
+    return engine
 
 
 def _install_session_defaults(engine: Engine) -> None:

@@ -91,7 +91,7 @@ def main() -> None:
             c.say(f"adjudicate_received(batch_size={args.batch}, workers={args.workers}) ...")
             started = time.perf_counter()
             summary = batch.adjudicate_received(
-                db.sessions, limit=claims, batch_size=args.batch, workers=args.workers, progress=c.Progress()
+                db, limit=claims, batch_size=args.batch, workers=args.workers, progress=c.Progress()
             )
             seconds = time.perf_counter() - started
             with db.engine.connect() as conn:

@@ -76,7 +76,7 @@ def main() -> None:  # noqa: PLR0915
         try:
             c.say(f"seeding {seed_claims:,} claims for {members:,} members and adjudicating them ...")
             demo.seed(db.engine, members=members, claims=seed_claims, seed=13, work=0, progress=c.Progress())
-            batch.adjudicate_received(db.sessions, batch_size=500, progress=c.Progress())
+            batch.adjudicate_received(db, batch_size=500, progress=c.Progress())
             with db.engine.connect() as conn:
                 picked = conn.execute(
                     text(

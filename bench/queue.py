@@ -302,7 +302,7 @@ def main() -> None:  # noqa: PLR0915
             seeded = demo.seed(db.engine, members=members, claims=claims, seed=7, work=0, progress=c.Progress())
             if adjudicate:
                 c.say(f"auto-adjudicating the oldest {adjudicate:,} claims (so every queue status exists) ...")
-                batch.adjudicate_received(db.sessions, limit=adjudicate, batch_size=500, progress=c.Progress())
+                batch.adjudicate_received(db, limit=adjudicate, batch_size=500, progress=c.Progress())
             c.say("VACUUM ANALYZE ...")
             c.vacuum_analyze(db.engine, "claims.claims", "claims.claim_lines", "policy_admin.parties", "provider.providers")
             with db.engine.connect() as conn:

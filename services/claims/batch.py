@@ -4,22 +4,30 @@ Each batch is one transaction: claims are claimed with SKIP LOCKED (so two
 batch runs, or a batch and the workstations, never take the same claim),
 pended or priced, and clean ones finalised.
 
-Two workers run side by side by default, each on its own connection and each
-on its own half of the members (by a hash of the claimant), so they never
-wait for each other's balance locks: while one prices in Python the other's
-statements run in PostgreSQL.
+With two workers or more (two by default), each worker is a process of its
+own with its own connection, working its own part of the members (by a hash
+of the claimant), so workers never wait for each other's balance locks and
+never for each other's Python: while one prices, the other's statements run
+in PostgreSQL. This process hands out the claims still to take, a batch at a
+time, and adds up what the workers report.
 """
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
+import pickle
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from multiprocessing.connection import Connection as Pipe
+from multiprocessing.connection import wait
+from typing import Any, Protocol
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import ClaimDeskError
 from ..uow import UnitOfWork
 from . import adjudication as adj
 from .service import BatchResult, Policy, auto_adjudicate_locked
@@ -33,77 +41,155 @@ _NEXT_BATCH = text(
 )
 
 
-class _Shared:
-    """What the workers share: the claims still to take, the totals, the first error."""
+class WorkerConnection(Protocol):
+    """Picklable: opens a worker process's own connection (``claimdesk.db.WorkerConnection``)."""
 
-    def __init__(self, target: int, progress: Callable[..., None] | None, cancelled: Callable[[], bool]) -> None:
-        self.changed = threading.Condition()
-        self.left = target
-        self.reserved = 0  # taken from ``left`` by batches still running
+    def sessions(self) -> sessionmaker[Session]: ...
+
+
+class Database(Protocol):
+    sessions: sessionmaker[Session]
+
+    def worker_connection(self) -> WorkerConnection: ...
+
+
+class BatchWorkerError(ClaimDeskError):
+    """A worker process failed in a way that cannot be passed back as it was."""
+
+
+def _one_batch(sessions, policy: Policy, part: int, parts: int, take: int) -> tuple[int, BatchResult]:  # noqa: ANN001
+    """Adjudicate up to ``take`` received claims of this part in one transaction; 0 taken means the part is empty."""
+    with UnitOfWork(sessions) as uow:
+        conn = uow.connection
+        ids = conn.execute(_NEXT_BATCH, {"n": take, "part": part, "workers": parts}).scalars().all()
+        if not ids:
+            return 0, BatchResult()
+        claims = adj.lock_claims(conn, sorted(ids))
+        result = auto_adjudicate_locked(conn, claims, policy)
+        uow.commit()
+    return len(ids), result
+
+
+def _worker(connection: WorkerConnection, policy: Policy, part: int, parts: int, pipe: Pipe) -> None:
+    """A worker process: a batch for each quota received, until it receives None."""
+    # Ctrl-C reaches the whole process group; the parent alone decides, and its
+    # stopping ends this process with its open batch rolled back.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        sessions = connection.sessions()
+        while take := pipe.recv():
+            taken, result = _one_batch(sessions, policy, part, parts, take)
+            pipe.send(("done", taken, result))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        pipe.send(("error", _portable(exc)))
+    finally:
+        pipe.close()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself when it survives the pipe, else one that says the same."""
+    try:
+        back = pickle.loads(pickle.dumps(exc))
+        if type(back) is type(exc) and str(back) == str(exc):
+            return back
+    except Exception:  # noqa: BLE001, S110 - not picklable: described below instead
+        pass
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return BatchWorkerError(f"a batch worker failed: {type(exc).__name__}{': ' + first if first else ''}")
+
+
+class _Run:
+    """The claims still to hand out, what came back, and the first error: the parent's bookkeeping."""
+
+    def __init__(self, target: int, progress: Callable[..., None] | None) -> None:
         self.target = target
+        self.left = target
         self.done = 0
         self.total = BatchResult()
         self.error: BaseException | None = None
         self.progress = progress
-        self.cancelled = cancelled
 
-    def reserve(self, batch_size: int) -> int:
-        """Claims this worker may take next; 0 when the run is over.
+    def take(self, batch_size: int) -> int:
+        take = min(batch_size, self.left) if self.error is None else 0
+        self.left -= take
+        return take
 
-        With nothing left, wait for running batches: one that finds fewer
-        claims in its half than it reserved hands the rest back to the others.
-        """
-        with self.changed:
-            while True:
-                if self.error is not None or self.cancelled():
-                    return 0
-                if self.left:
-                    take = min(batch_size, self.left)
-                    self.left -= take
-                    self.reserved += take
-                    return take
-                if not self.reserved:
-                    return 0
-                self.changed.wait()
-
-    def finish(self, reserved: int, taken: int, result: BatchResult) -> None:
-        with self.changed:
-            self.reserved -= reserved
-            self.left += reserved - taken
-            self.total += result
-            self.done += taken
-            self.changed.notify_all()
-            if self.progress and taken:  # under the lock, so the counts it shows only go up
-                self.progress(self.done, self.target, "adjudicated")
-
-    def fail(self, exc: BaseException, reserved: int) -> None:
-        with self.changed:
-            self.reserved -= reserved
-            self.error = self.error or exc
-            self.changed.notify_all()
+    def back(self, reserved: int, taken: int, result: BatchResult) -> None:
+        """A batch is committed: ``taken`` of the ``reserved`` claims were worked; the rest go back."""
+        self.left += reserved - taken
+        self.done += taken
+        self.total += result
+        if self.progress and taken:
+            self.progress(self.done, self.target, "adjudicated")
 
 
-def _work(sessions, policy: Policy, part: int, workers: int, batch_size: int, shared: _Shared) -> None:  # noqa: ANN001
-    take = 0
+def _in_process(sessions, policy: Policy, run: _Run, batch_size: int, cancelled: Callable[[], bool]) -> None:  # noqa: ANN001
+    while not cancelled() and (take := run.take(batch_size)):
+        taken, result = _one_batch(sessions, policy, 0, 1, take)
+        run.back(take, taken, result)
+        if not taken:
+            return
+
+
+def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_size: int, cancelled: Callable[[], bool]) -> None:
+    ctx = multiprocessing.get_context("spawn")  # no inherited sockets or threads: a clean interpreter each
+    connection = db.worker_connection()
+    pipes: list[Pipe] = []
+    processes = []
+    for part in range(workers):
+        here, there = ctx.Pipe()
+        process = ctx.Process(
+            target=_worker, args=(connection, policy, part, workers, there), name=f"claimdesk-adjudicate-{part}", daemon=True
+        )
+        process.start()
+        there.close()
+        pipes.append(here)
+        processes.append(process)
+    running: dict[Pipe, int] = {}  # pipe -> claims reserved for its batch in flight
+    idle: list[Pipe] = []  # workers waiting for claims another worker may hand back
+
+    def hand_out(pipe: Pipe) -> bool:
+        take = 0 if cancelled() else run.take(batch_size)
+        if take:
+            pipe.send(take)
+            running[pipe] = take
+        return bool(take)
+
     try:
-        while take := shared.reserve(batch_size):
-            with UnitOfWork(sessions) as uow:
-                conn = uow.connection
-                ids = conn.execute(_NEXT_BATCH, {"n": take, "part": part, "workers": workers}).scalars().all()
-                if not ids:
-                    shared.finish(take, 0, BatchResult())
-                    return  # this worker's part is empty
-                claims = adj.lock_claims(conn, sorted(ids))
-                result = auto_adjudicate_locked(conn, claims, policy)
-                uow.commit()
-            shared.finish(take, len(ids), result)
-            take = 0
-    except BaseException as exc:  # raised again in the caller's thread
-        shared.fail(exc, take)
+        idle = [p for p in pipes if not hand_out(p)]
+        while running:
+            for pipe in wait(list(running), timeout=0.5):
+                reserved = running.pop(pipe)
+                try:
+                    message = pipe.recv()
+                except EOFError:
+                    message = ("error", BatchWorkerError("a batch worker stopped unexpectedly; its open batch was rolled back"))
+                if message[0] == "error":
+                    run.back(reserved, 0, BatchResult())
+                    run.error = run.error or message[1]
+                    continue
+                _kind, taken, result = message
+                run.back(reserved, taken, result)
+                if taken:  # an empty part is finished; its worker gets no more
+                    idle.append(pipe)
+            idle = [p for p in idle if not hand_out(p)]
+    finally:
+        for pipe in pipes:
+            try:
+                pipe.send(None)
+            except OSError:
+                pass  # that worker has already gone
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for pipe in pipes:
+            pipe.close()
 
 
 def adjudicate_received(
-    sessions,  # noqa: ANN001
+    db: Database,
     settings: Any = None,
     *,
     limit: int | None = None,
@@ -115,37 +201,29 @@ def adjudicate_received(
     """Auto-adjudicate up to ``limit`` received claims (all by default); returns the counts and the rate.
 
     A batch that fails rolls back alone; batches already committed stay, and
-    the error is raised once every worker has stopped.
+    the error is raised once every worker has stopped. ``cancelled`` is asked
+    between batches: batches under way finish, no new ones start.
     """
     batch_size = max(1, batch_size)
-    workers = max(1, workers)
     started = time.perf_counter()
-    with UnitOfWork(sessions) as uow:
+    with UnitOfWork(db.sessions) as uow:
         waiting = uow.connection.execute(text("SELECT count(*) FROM claims.claims WHERE status = 'RECEIVED'")).scalar_one()
         policy = Policy.load(uow.connection)
     target = min(waiting, limit) if limit is not None else waiting
-    # Small runs are not worth a second connection.
-    workers = min(workers, max(1, target // batch_size))
-    shared = _Shared(target, progress, cancelled)
+    # Small runs are not worth a process and a connection more.
+    workers = min(max(1, workers), max(1, target // batch_size))
+    run = _Run(target, progress)
     if workers == 1:
-        _work(sessions, policy, 0, 1, batch_size, shared)
+        _in_process(db.sessions, policy, run, batch_size, cancelled)
     else:
-        threads = [
-            threading.Thread(target=_work, args=(sessions, policy, part, workers, batch_size, shared), name=f"adjudicate-{part}")
-            for part in range(workers)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    if shared.error is not None:
-        raise shared.error
+        _in_processes(db, policy, run, workers, batch_size, cancelled)
+    if run.error is not None:
+        raise run.error
     seconds = time.perf_counter() - started
-    done = shared.done
     return {
-        **asdict(shared.total),
-        "claims": done,
+        **asdict(run.total),
+        "claims": run.done,
         "workers": workers,
         "seconds": round(seconds, 2),
-        "claims_per_second": round(done / seconds, 1) if seconds else None,
+        "claims_per_second": round(run.done / seconds, 1) if seconds else None,
     }

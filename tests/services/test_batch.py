@@ -28,9 +28,9 @@ def run(pg_admin_url):
     demo.seed(db.engine, members=60, claims=CLAIMS, seed=5, work=0, lines_per_claim=3)
     consumed_before = _consumed(db)
     progress = []
-    first = batch.adjudicate_received(db.sessions, limit=250, batch_size=40, workers=2, progress=lambda d, t, _l: progress.append((d, t)))
+    first = batch.adjudicate_received(db, limit=250, batch_size=40, workers=2, progress=lambda d, t, _l: progress.append((d, t)))
     received_after_first = _scalar(db, "SELECT count(*) FROM claims.claims WHERE status = 'RECEIVED'")
-    rest = batch.adjudicate_received(db.sessions, batch_size=40, workers=2)
+    rest = batch.adjudicate_received(db, batch_size=40, workers=2)
     yield {"db": db, "first": first, "rest": rest, "progress": progress, "consumed_before": consumed_before,
            "received_after_first": received_after_first}
     db.dispose()
