@@ -51,6 +51,11 @@ def rate(value: Decimal | int | str) -> Decimal:
 def fmt(amount: Decimal) -> str:
     """Plain two-decimal text, as the simulator and the EOB print it."""
     # A two-place Decimal prints as plain digits (never in exponent form), as "%.2f" would.
+    if type(amount) is Decimal:  # pricing formats thousands of these: skip money()'s checks
+        try:
+            return str(amount.quantize(CENT, ROUND_HALF_UP))
+        except InvalidOperation:
+            pass  # not finite, or too large: money() says which
     return str(money(amount))
 
 

@@ -162,7 +162,7 @@ def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_s
                 reserved = running.pop(pipe)
                 try:
                     message = pipe.recv()
-                except EOFError:
+                except (EOFError, OSError):  # it died: killed, or out of memory
                     message = ("error", BatchWorkerError("a batch worker stopped unexpectedly; its open batch was rolled back"))
                 if message[0] == "error":
                     run.back(reserved, 0, BatchResult())

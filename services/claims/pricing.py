@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from claimdesk.services.errors import ValidationError
 from claimdesk.services.money import ZERO, fmt, money, rate
@@ -303,9 +303,12 @@ def parse_coverage_terms(terms: Mapping[str, Any]) -> PlanTerms:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    """One sentence of a line's explanation, in the order pricing took it."""
+class Step(NamedTuple):
+    """One sentence of a line's explanation, in the order pricing took it.
+
+    A named tuple rather than a frozen dataclass: a claim makes some twenty
+    of these, and a tuple is made several times faster.
+    """
 
     rule: str
     text: str
@@ -536,11 +539,14 @@ def _checked_lines(lines: Sequence[LineInput]) -> list[LineInput]:
             if override_allowed is not None:
                 raise ValidationError("a line cannot be both denied and given an allowed amount", where=where)
         checked.append(
-            dataclasses.replace(
-                line,
-                amount_claimed=claimed,
+            LineInput(
+                line.line_number,
+                line.coverage_term_key,
+                line.procedure_code,
+                claimed,
                 override_allowed=override_allowed,
                 override_deny_carc=deny_carc,
+                override_note=line.override_note,
             )
         )
     return checked
