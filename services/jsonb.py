@@ -15,7 +15,7 @@ import orjson
 
 
 def _default(value: Any) -> str:
-    if isinstance(value, Decimal):
+    if type(value) is Decimal or isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
@@ -26,4 +26,5 @@ def dumps(value: Any) -> str:
 
 def uuid_array(ids: Iterable[uuid.UUID | str]) -> str:
     """A ``uuid[]`` literal, for ``CAST(:ids AS uuid[])``: cheaper to send than a list of UUID objects."""
-    return "{" + ",".join(map(str, ids)) + "}"
+    # orjson writes UUIDs in C: '["a","b"]' becomes '{a,b}' (neither form has other quotes or brackets).
+    return "{" + orjson.dumps(list(ids))[1:-1].decode().replace('"', "") + "}"

@@ -194,6 +194,8 @@ def _where(*parts: str) -> str:
 def _decimal(value: Any) -> Decimal:
     """Read a JSON amount. JSON numbers arrive as floats from psycopg's JSONB
     loader; their shortest repr is the number as written, so go through it."""
+    if type(value) is Decimal and value.is_finite():  # rows from PostgreSQL: already exact
+        return value
     if isinstance(value, bool):
         raise ValueError("a true/false value is not a number")
     if isinstance(value, float):
@@ -397,17 +399,23 @@ class ClaimPricing:
 
     @property
     def totals(self) -> ClaimTotals:
-        def total(field: str) -> Decimal:
-            return money(sum((getattr(line, field) for line in self.lines), ZERO))
-
+        claimed = allowed = paid = member = deductible = copay = coinsurance = ZERO
+        for line in self.lines:
+            claimed += line.amount_claimed
+            allowed += line.amount_allowed
+            paid += line.amount_paid
+            member += line.member_responsibility
+            deductible += line.deductible
+            copay += line.copay
+            coinsurance += line.coinsurance
         return ClaimTotals(
-            amount_claimed=total("amount_claimed"),
-            amount_allowed=total("amount_allowed"),
-            amount_paid=total("amount_paid"),
-            member_responsibility=total("member_responsibility"),
-            deductible=total("deductible"),
-            copay=total("copay"),
-            coinsurance=total("coinsurance"),
+            amount_claimed=money(claimed),
+            amount_allowed=money(allowed),
+            amount_paid=money(paid),
+            member_responsibility=money(member),
+            deductible=money(deductible),
+            copay=money(copay),
+            coinsurance=money(coinsurance),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -613,8 +621,16 @@ class _LineWork:
     steps: list[Step] = dataclasses.field(default_factory=list)
     codes: list[str] = dataclasses.field(default_factory=list)
 
-    def step(self, rule: str, text: str, **extra: Any) -> None:
-        self.steps.append(Step(rule, text, **extra))
+    def step(
+        self,
+        rule: str,
+        text: str,
+        amount: Decimal | None = None,
+        balance: str | None = None,
+        before: Decimal | None = None,
+        after: Decimal | None = None,
+    ) -> None:
+        self.steps.append(Step(rule, text, amount, balance, before, after))
 
     def add_code(self, carc: str) -> None:
         if carc not in self.codes:
