@@ -75,8 +75,20 @@ class WorkerConnection:
         return "WorkerConnection(<hidden>)"
 
     def sessions(self) -> sessionmaker[Session]:
-        """A session factory on one fresh connection, with the same session defaults as the app's."""
-        return sessionmaker(_engine(self._conninfo, pool_size=1), expire_on_commit=False)
+        """A session factory on one fresh connection, with the same session defaults as the app's.
+
+        The connection is tried first, so a worker that cannot reach the
+        server says why in one sentence, as the sign-in does.
+        """
+        engine = _engine(self._conninfo, pool_size=1)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:  # noqa: BLE001 - translated into one sentence below
+            engine.dispose()
+            public = {k: v for k, v in conninfo_to_dict(self._conninfo).items() if k != "password"}
+            raise explain_connect_error(exc, public) from None
+        return sessionmaker(engine, expire_on_commit=False)
 
 
 def keyring_account(conninfo: dict[str, Any]) -> str:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import text
 
-from claimdesk.db import connect
+from claimdesk.db import WorkerConnection, connect
 from claimdesk.migrate import upgrade
 from claimdesk.services import demo
 from claimdesk.services.claims import batch, service
+from claimdesk.services.errors import ClaimDeskError
 from claimdesk.settings import Settings
 from tests.conftest import _as_url, _fresh_database
 
@@ -153,3 +160,79 @@ def test_pricing_is_audited_on_the_claim_and_an_override_on_the_line(run):
     assert (old_columns["version"], new_columns["version"]) == (version, version + 1)
     assert old_columns["status"] == "PENDED" and new_columns["status"] != "PENDED"
     assert "document" not in new_columns and Decimal(str(new_columns["amount_allowed"])) > 0
+
+
+# --------------------------------------------------------------------------- worker processes: failure, cancel, the command
+
+
+@pytest.fixture(scope="module")
+def received(pg_admin_url):
+    """A database of its own with 300 received claims, for runs that stop early."""
+    url = _as_url(_fresh_database(pg_admin_url, "cdbatchstop"))
+    db = connect(Settings(database_url=url), url=url, pool_size=2)
+    upgrade(db.engine, "head")
+    demo.seed(db.engine, members=40, claims=300, seed=8, work=0, lines_per_claim=3)
+    yield {"db": db, "url": url}
+    db.dispose()
+
+
+def _counts(db) -> tuple[int, int, int, int]:
+    """Received claims, claim events, change-log rows and charges: what a stopped run must account for."""
+    with db.engine.connect() as conn:
+        return tuple(
+            conn.execute(text(sql)).scalar()
+            for sql in (
+                "SELECT count(*) FROM claims.claims WHERE status = 'RECEIVED'",
+                "SELECT count(*) FROM claims.claim_events",
+                "SELECT count(*) FROM audit.change_log",
+                "SELECT count(*) FROM billing.charges",
+            )
+        )
+
+
+def test_a_worker_that_cannot_connect_stops_the_run_writes_nothing_and_keeps_the_password(received):
+    db = received["db"]
+    before = _counts(db)
+    # The workers are sent to a database that is not there, with a password that must not show anywhere.
+    info = {**db.conninfo, "dbname": "claimdesk_no_such_database", "password": "hunter2-secret"}
+    broken = dataclasses.replace(db, _worker=WorkerConnection(make_conninfo(**info)))
+    with pytest.raises(ClaimDeskError, match="has no database named claimdesk_no_such_database") as failed:
+        batch.adjudicate_received(broken, batch_size=50, workers=2)
+    assert "hunter2" not in str(failed.value) and "hunter2" not in repr(broken)
+    assert _counts(db) == before
+
+
+def test_cancelling_stops_between_batches_and_keeps_every_finished_batch_whole(received):
+    db = received["db"]
+    received_before, events_before, *_ = _counts(db)
+    seen = []
+    summary = batch.adjudicate_received(
+        db, batch_size=30, workers=2, progress=lambda done, _total, _label: seen.append(done), cancelled=lambda: bool(seen)
+    )
+    received_after, events_after, *_ = _counts(db)
+    # The batches under way when the person cancelled finish; no new one starts.
+    assert 0 < summary["claims"] <= 2 * 30 < received_before
+    assert received_before - received_after == summary["claims"] == seen[-1]
+    with db.engine.connect() as conn:
+        half_done = conn.execute(
+            text(
+                "SELECT count(*) FROM claims.claims c WHERE c.status <> 'RECEIVED' AND NOT EXISTS "
+                "(SELECT 1 FROM claims.claim_events e WHERE e.claim_id = c.id AND e.event_type IN ('AUTO_PRICED', 'AUTO_PENDED'))"
+            )
+        ).scalar()
+    assert half_done == 0 and events_after > events_before
+
+
+def test_the_adjudicate_command_runs_its_workers_as_processes(received):
+    db = received["db"]
+    received_before = _counts(db)[0]
+    env = {**os.environ, "CLAIMDESK_DATABASE_URL": received["url"]}
+    proc = subprocess.run(
+        [sys.executable, "-m", "claimdesk", "adjudicate", "--received", "--limit", "120", "--batch", "30", "--workers", "2"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["claims"] == 120 and summary["workers"] == 2
+    assert summary["finalized"] + summary["denied"] + summary["pended"] == 120
+    assert _counts(db)[0] == received_before - 120
