@@ -394,9 +394,9 @@ def price_locked(
             "reason_code = u.code, reason_codes = u.codes, version = l.version + 1, updated_at = now() "
             "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, status text, allowed numeric, deductible numeric, "
             "copay numeric, coinsurance numeric, paid numeric, member numeric, code text, codes varchar[]) "
-            "WHERE l.id = u.id AND l.id = ANY(CAST(:ids AS uuid[]))"
+            "WHERE l.id = u.id"
         ),
-        {"rows": jsonb.dumps(line_updates), "ids": uuid_array(u["id"] for u in line_updates)},
+        {"rows": jsonb.dumps(line_updates)},
     )
     conn.execute(
         text(
@@ -406,9 +406,9 @@ def price_locked(
             "finalized_at = CASE WHEN u.status = 'FINALIZED' THEN now() ELSE c.finalized_at END, "
             "version = c.version + 1, updated_at = now(), updated_by = session_user "
             "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, status text, allowed numeric, paid numeric, "
-            "member numeric, currency text, term_id uuid, document jsonb) WHERE c.id = u.id AND c.id = ANY(CAST(:ids AS uuid[]))"
+            "member numeric, currency text, term_id uuid, document jsonb) WHERE c.id = u.id"
         ),
-        {"rows": jsonb.dumps(claim_updates), "ids": uuid_array(u["id"] for u in claim_updates)},
+        {"rows": jsonb.dumps(claim_updates)},
     )
     write_events(conn, events)
     return outcomes
@@ -438,9 +438,9 @@ def _write_balances(conn: Connection, live: dict[uuid.UUID, dict[str, Any]], sta
                 "UPDATE eligibility.coverage_accumulators a SET consumed_amount = a.consumed_amount + u.delta, "
                 "last_claim_locator = COALESCE(u.loc, a.last_claim_locator), updated_at = now() "
                 "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, delta numeric, loc text) "
-                "WHERE a.id = u.id AND a.id = ANY(CAST(:ids AS uuid[]))"
+                "WHERE a.id = u.id"
             ),
-            {"rows": jsonb.dumps(changed), "ids": uuid_array(c["id"] for c in changed)},
+            {"rows": jsonb.dumps(changed)},
         )
 
 
@@ -546,11 +546,10 @@ def set_status(
             f"pend_note = CASE WHEN u.pend_reason IS NULL THEN NULL ELSE u.note END{document_sql}, "
             f"version = c.version + 1, updated_at = now(), updated_by = session_user {extra_sql} "
             "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(id uuid, document jsonb, pend_reason text, note text) "
-            "WHERE c.id = u.id AND c.id = ANY(CAST(:ids AS uuid[]))"
+            "WHERE c.id = u.id"
         ),
         {
             "status": to_status,
-            "ids": [c.id for c in claims],
             "rows": jsonb.dumps(
                 [
                     {"id": str(c.id), "document": c.document if document_changed else None, "pend_reason": r, "note": n}

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from decimal import Decimal
 
@@ -34,12 +35,23 @@ def run(pg_admin_url):
     upgrade(db.engine, "head")
     demo.seed(db.engine, members=60, claims=CLAIMS, seed=5, work=0, lines_per_claim=3)
     consumed_before = _consumed(db)
+    # The batch runs as a claims supervisor would run it, under the roles' grants and row-level
+    # security, not as the superuser that set the database up.
+    supervisor = f"t_batch_{uuid.uuid4().hex[:8]}"
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{supervisor}" LOGIN IN ROLE claimdesk_supervisor')
+    as_supervisor = connect(Settings(database_url=url), url=url.replace("postgres@", f"{supervisor}@", 1), pool_size=2)
     progress = []
-    first = batch.adjudicate_received(db, limit=250, batch_size=40, workers=2, progress=lambda d, t, _l: progress.append((d, t)))
+    first = batch.adjudicate_received(
+        as_supervisor, limit=250, batch_size=40, workers=2, progress=lambda d, t, _l: progress.append((d, t))
+    )
     received_after_first = _scalar(db, "SELECT count(*) FROM claims.claims WHERE status = 'RECEIVED'")
-    rest = batch.adjudicate_received(db, batch_size=40, workers=2)
+    rest = batch.adjudicate_received(as_supervisor, batch_size=40, workers=2)
+    with db.engine.connect() as conn:
+        actors = set(conn.execute(text("SELECT DISTINCT actor FROM claims.claim_events WHERE event_type = 'AUTO_PRICED'")).scalars())
     yield {"db": db, "first": first, "rest": rest, "progress": progress, "consumed_before": consumed_before,
-           "received_after_first": received_after_first}
+           "received_after_first": received_after_first, "actors": actors, "supervisor": supervisor}
+    as_supervisor.dispose()
     db.dispose()
 
 
@@ -55,6 +67,7 @@ def _consumed(db) -> dict:
 
 def test_two_workers_take_exactly_the_limit(run):
     first = run["first"]
+    assert run["actors"] == {run["supervisor"]}  # the database took the actor from the workers' login
     assert first["claims"] == 250 and first["workers"] == 2
     assert first["finalized"] + first["denied"] + first["pended"] == 250
     assert run["received_after_first"] == CLAIMS - 250
