@@ -80,6 +80,36 @@ class BenchDB:
     def connect(self, pool_size: int = 4):  # noqa: ANN201 - claimdesk.db.Database
         return connect_url(self.url, embedded=self.embedded, pool_size=pool_size)
 
+    @contextmanager
+    def login_in(self, group: str, pool_size: int = 2) -> Iterator[Any]:
+        """A ``claimdesk.db.Database`` signed in as a fresh login in ``group`` (e.g.
+        ``claimdesk_supervisor``), so the roles' grants and row-level security apply as
+        they would at a payer. Yields None when the server will not create the role
+        (the caller then runs as the URL's own user and says so); the role is dropped after.
+        """
+        import psycopg
+        from psycopg import sql
+
+        name = f"claimdesk_bench_{uuid.uuid4().hex[:8]}"
+        try:
+            with psycopg.connect(self._admin_conninfo(), autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(sql.Identifier(name), sql.Identifier(group)))
+        except psycopg.Error as exc:
+            say(f"cannot create a login in {group} ({str(exc).strip().splitlines()[0]}); running as the URL's user")
+            yield None
+            return
+        try:
+            info = {**self.conninfo, "user": name}
+            info.pop("password", None)
+            db = connect_url(_app_url(info), embedded=self.embedded, pool_size=pool_size)
+            try:
+                yield db
+            finally:
+                db.dispose()
+        finally:
+            with psycopg.connect(self._admin_conninfo(), autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
     def libpq_env(self) -> dict[str, str]:
         """Environment for libpq tools (pgbench, psql) pointing at this server."""
         env = dict(os.environ)
