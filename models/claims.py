@@ -53,7 +53,13 @@ class Claim(IdMixin, TimestampMixin, VersionMixin, Base):
         # The unfiltered queue, amount and name searches walk claims in received order.
         Index("ix_claims_received", "received_at", "id"),
         Index("ix_claims_assignee", "assignee", "status"),
-        Index("ix_claims_member_incident", "claimant_party_id", "incident_date"),
+        # Covers the queue's searches by member (0012): the page's keys come from the index alone.
+        Index(
+            "ix_claims_member_incident",
+            "claimant_party_id",
+            "incident_date",
+            postgresql_include=["status", "amount_claimed", "received_at", "id"],
+        ),
         Index("ix_claims_provider", "provider_id"),
         {"schema": SCHEMA},
     )

@@ -82,7 +82,36 @@ class QueueRow:
 _LOCATOR = re.compile(r"^[A-Z]{2,3}-\d{1,8}$")
 
 
-def _where(f: QueueFilter) -> tuple[list[str], dict[str, Any]]:
+# A name prefix matching more members than this is searched with a subquery instead of a list.
+NAME_MATCH_LIST_MAX = 5000
+
+
+def _name_prefix(term: str) -> str:
+    """The LIKE pattern for a name prefix: any text is a value, never SQL, and its wildcards are escaped."""
+    return term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _named_members(conn, f: QueueFilter) -> list[uuid.UUID] | None:  # noqa: ANN001
+    """The members a name search matches, when it is a name search that matches few enough of them.
+
+    The queue then checks each claim against this list (a hash lookup) instead of
+    looking the claim's member up by name: the difference between 140 ms and 10 ms
+    for a name, an amount range and open work together at 1,000,000 claims.
+    """
+    term = f.text.strip()
+    if not term or _LOCATOR.match(term.upper()):
+        return None
+    ids = conn.execute(
+        text(
+            "SELECT id FROM policy_admin.parties WHERE lower(last_name) LIKE :name_prefix "
+            "OR lower(first_name || ' ' || last_name) LIKE :name_prefix LIMIT :most"
+        ),
+        {"name_prefix": _name_prefix(term), "most": NAME_MATCH_LIST_MAX + 1},
+    ).scalars().all()
+    return ids if len(ids) <= NAME_MATCH_LIST_MAX else None
+
+
+def _where(f: QueueFilter, members: list[uuid.UUID] | None = None) -> tuple[list[str], dict[str, Any]]:
     where: list[str] = []
     params: dict[str, Any] = {}
     if f.statuses:
@@ -115,42 +144,65 @@ def _where(f: QueueFilter) -> tuple[list[str], dict[str, Any]]:
         if _LOCATOR.match(term.upper()):
             where.append("(c.locator = :locator OR p.locator = :locator)")
             params["locator"] = term.upper()
+        elif members is not None:
+            where.append("c.claimant_party_id = ANY(:members)")
+            params["members"] = members
         else:
-            escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append(
                 "c.claimant_party_id IN (SELECT id FROM policy_admin.parties WHERE lower(last_name) LIKE :name_prefix "
                 "OR lower(first_name || ' ' || last_name) LIKE :name_prefix)"
             )
-            params["name_prefix"] = escaped + "%"
+            params["name_prefix"] = _name_prefix(term)
     return where, params
 
 
 def list_queue(sessions, f: QueueFilter, after: tuple[Any, ...] | None = None, limit: int = 200) -> list[QueueRow]:  # noqa: ANN001
     f = f.validate()
-    where, params = _where(f)
     sort = SORTS[f.sort]
     op = "<" if f.descending else ">"
     order = "DESC" if f.descending else "ASC"
-    if after is not None:
-        where.append(f"({sort}, c.id) {op} (:after_value, :after_id)")
-        params["after_value"], params["after_id"] = after
-    sql = f"""
-        SELECT c.id, {sort} AS sort_value, c.locator, c.incident_date, c.amount_claimed, c.currency, c.status,
-               c.pend_reason, c.assignee, c.received_at, c.version,
-               coalesce(p.first_name || ' ' || p.last_name, p.name, p.locator) AS member, p.locator AS member_locator,
-               pr.name AS provider
-        FROM claims.claims c
-        JOIN policy_admin.parties p ON p.id = c.claimant_party_id
-        JOIN provider.providers pr ON pr.id = c.provider_id
-        {"WHERE " + " AND ".join(where) if where else ""}
-        ORDER BY {sort} {order}, c.id {order}
-        LIMIT :limit
-    """
-    params["limit"] = max(1, min(limit, 1000))
     with UnitOfWork(sessions) as uow:
-        rows = uow.connection.execute(text(sql), params).mappings().all()
-        now = uow.connection.execute(text("SELECT now()")).scalar_one()
+        conn = uow.connection
+        _custom_plans(conn)
+        where, params = _where(f, _named_members(conn, f))
+        if after is not None:
+            where.append(f"({sort}, c.id) {op} (:after_value, :after_id)")
+            params["after_value"], params["after_id"] = after
+        # Two steps: the page's keys first, from the claims' own indexes (index-only where the
+        # queue's partial index covers the filters), then the rows and names for those keys only.
+        by_member_locator = any("p." in w for w in where)
+        sql = f"""
+            WITH page AS (
+                SELECT c.id, {sort} AS sort_value
+                FROM claims.claims c
+                {"JOIN policy_admin.parties p ON p.id = c.claimant_party_id" if by_member_locator else ""}
+                {"WHERE " + " AND ".join(where) if where else ""}
+                ORDER BY {sort} {order}, c.id {order}
+                LIMIT :limit
+            )
+            SELECT c.id, page.sort_value, c.locator, c.incident_date, c.amount_claimed, c.currency, c.status,
+                   c.pend_reason, c.assignee, c.received_at, c.version,
+                   coalesce(p.first_name || ' ' || p.last_name, p.name, p.locator) AS member, p.locator AS member_locator,
+                   pr.name AS provider
+            FROM page
+            JOIN claims.claims c ON c.id = page.id
+            JOIN policy_admin.parties p ON p.id = c.claimant_party_id
+            JOIN provider.providers pr ON pr.id = c.provider_id
+            ORDER BY page.sort_value {order}, c.id {order}
+        """
+        params["limit"] = max(1, min(limit, 1000))
+        rows = conn.execute(text(sql), params).mappings().all()
+        now = conn.execute(text("SELECT now()")).scalar_one()
     return [_row(r, now) for r in rows]
+
+
+def _custom_plans(conn) -> None:  # noqa: ANN001
+    """Plan each queue query for its own values.
+
+    A reused generic plan cannot see that the statuses match the open-work
+    index's condition, nor turn a list of members into a hash lookup.
+    """
+    conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _row(r: Any, now: dt.datetime) -> QueueRow:
@@ -195,17 +247,19 @@ def format_age(delta: dt.timedelta) -> str:
 
 def status_counts(sessions, f: QueueFilter) -> dict[str, int]:  # noqa: ANN001
     """Claims per status under every filter but the status one."""
-    f = f.validate()
-    where, params = _where(QueueFilter(**{**f.__dict__, "statuses": ()}))
-    needs_party = any("p." in w for w in where)
-    sql = (
-        "SELECT c.status, count(*) FROM claims.claims c "
-        + ("JOIN policy_admin.parties p ON p.id = c.claimant_party_id " if needs_party else "")
-        + ("WHERE " + " AND ".join(where) if where else "")
-        + " GROUP BY c.status"
-    )
+    f = QueueFilter(**{**f.validate().__dict__, "statuses": ()})
     with UnitOfWork(sessions) as uow:
-        counts = dict(uow.connection.execute(text(sql), params).all())
+        conn = uow.connection
+        _custom_plans(conn)
+        where, params = _where(f, _named_members(conn, f))
+        needs_party = any("p." in w for w in where)
+        sql = (
+            "SELECT c.status, count(*) FROM claims.claims c "
+            + ("JOIN policy_admin.parties p ON p.id = c.claimant_party_id " if needs_party else "")
+            + ("WHERE " + " AND ".join(where) if where else "")
+            + " GROUP BY c.status"
+        )
+        counts = dict(conn.execute(text(sql), params).all())
     return {s: counts.get(s, 0) for s in lc.STATUSES}
 
 
