@@ -101,6 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClaimDeskError as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # A database refusal outside a unit of work (bulk loads, migrations) is said the same way.
+        from claimdesk.services.uow import translate_db_error
+
+        translated = translate_db_error(exc)
+        if translated is None:
+            raise
+        print(f"claimdesk: {translated}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("claimdesk: interrupted; nothing more was written", file=sys.stderr)
         return 130

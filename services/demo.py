@@ -236,6 +236,9 @@ def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, 
     providers = []
     prov_copy = _Copy("provider.providers", ("id", "locator", "npi", "name", "specialty", "network_status", "address", "phone", "activated_at"))
     prov_locs = _locators(cur, "provider", n_providers)
+    # NPIs are unique across the whole table: a second demo load (another seed) continues after the first.
+    cur.execute("SELECT coalesce(max(npi::bigint) + 1, 1000000000) FROM provider.providers WHERE npi ~ '^[0-9]{10}$'")
+    first_npi = cur.fetchone()[0]
     for i in range(n_providers):
         pid = _uuid(rng)
         city, state, zipc = rng.choice(US_CITIES)
@@ -243,7 +246,7 @@ def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, 
         name = rng.choice((f"{last} Family Medicine", f"{city} Imaging Center", f"{last} Orthopaedic Group", f"{last} Physical Therapy", f"{city} Medical Associates"))
         network = "OUT_OF_NETWORK" if i % 5 == 4 else "IN_NETWORK"
         providers.append((pid, network))
-        prov_copy.add(pid, prov_locs[i], f"{1000000000 + i * 7919 % 899999999:010d}", name, rng.choice(SPECIALTIES), network,
+        prov_copy.add(pid, prov_locs[i], f"{first_npi + i:010d}", name, rng.choice(SPECIALTIES), network,
                       json.dumps({"line1": f"{rng.randint(10, 999)} {rng.choice(STREETS)} Street", "city": city, "region": state, "postcode": zipc}),
                       f"555-01{i % 100:02d}", "2024-01-15 09:00:00+00")
     fee_copy = _Copy("provider.fee_schedule", ("id", "procedure_code", "description", "allowed_amount", "currency", "effective_from", "provider_id"))

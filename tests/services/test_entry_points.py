@@ -164,3 +164,30 @@ def test_scheme_csv_parser_fuzz(rows, header):
         assert str(exc).startswith("fuzz.csv")
     else:
         assert parsed and all(isinstance(r.date_of_birth, dt.date) for r in parsed)
+
+
+# ---------------------------------------------------------------- demo data
+
+
+def test_a_second_demo_load_with_another_seed_adds_to_the_first(pg_admin_url):
+    """Two demo loads share a database (a trainer adds a second cohort); the same seed twice is refused."""
+    from claimdesk.db import connect
+    from claimdesk.migrate import upgrade
+    from claimdesk.settings import Settings
+    from tests.conftest import _as_url, _fresh_database
+
+    url = _as_url(_fresh_database(pg_admin_url, "cddemo"))
+    fresh = connect(Settings(database_url=url), url=url, pool_size=1)
+    try:
+        upgrade(fresh.engine, "head")
+        first = demo.seed(fresh.engine, members=120, claims=30, seed=1, work=0)
+        second = demo.seed(fresh.engine, members=120, claims=30, seed=2, work=0)
+        assert first["provider.providers"] == second["provider.providers"] > 0
+        assert _count(fresh, "provider.providers") == first["provider.providers"] * 2
+        assert _count(fresh, "claims.claims") == 60
+        before = _count(fresh, "policy_admin.parties")
+        with pytest.raises(ValidationError, match="demo data for seed 2 is already loaded"):
+            demo.seed(fresh.engine, members=120, claims=30, seed=2, work=0)
+        assert _count(fresh, "policy_admin.parties") == before
+    finally:
+        fresh.dispose()
