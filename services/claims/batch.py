@@ -147,18 +147,27 @@ def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_s
         processes.append(process)
     running: dict[Pipe, int] = {}  # pipe -> claims reserved for its batch in flight
     idle: list[Pipe] = []  # workers waiting for claims another worker may hand back
+    interrupted = False  # Ctrl-C: the batches under way finish and are counted; a second one stops at once
 
     def hand_out(pipe: Pipe) -> bool:
-        take = 0 if cancelled() else run.take(batch_size)
+        take = 0 if interrupted or cancelled() else run.take(batch_size)
         if take:
             pipe.send(take)
             running[pipe] = take
         return bool(take)
 
+    stopped_at_once = True
     try:
         idle = [p for p in pipes if not hand_out(p)]
         while running:
-            for pipe in wait(list(running), timeout=0.5):
+            try:
+                ready = wait(list(running), timeout=0.5)
+            except KeyboardInterrupt:
+                if interrupted:
+                    raise
+                interrupted = True
+                continue
+            for pipe in ready:
                 reserved = running.pop(pipe)
                 try:
                     message = pipe.recv()
@@ -173,6 +182,7 @@ def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_s
                 if taken:  # an empty part is finished; its worker gets no more
                     idle.append(pipe)
             idle = [p for p in idle if not hand_out(p)]
+        stopped_at_once = False
     finally:
         for pipe in pipes:
             try:
@@ -180,12 +190,16 @@ def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_s
             except OSError:
                 pass  # that worker has already gone
         for process in processes:
+            if stopped_at_once:  # this process is failing: a worker's open batch rolls back with its connection
+                process.terminate()
             process.join(timeout=10)
             if process.is_alive():
-                process.terminate()
+                process.kill()
                 process.join()
         for pipe in pipes:
             pipe.close()
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def adjudicate_received(

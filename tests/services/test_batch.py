@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -249,3 +250,29 @@ def test_the_adjudicate_command_runs_its_workers_as_processes(received):
     assert summary["claims"] == 120 and summary["workers"] == 2
     assert summary["finalized"] + summary["denied"] + summary["pended"] == 120
     assert _counts(db)[0] == received_before - 120
+
+
+def test_ctrl_c_lets_the_batches_under_way_finish_and_counts_them(received):
+    db = received["db"]
+    received_before = _counts(db)[0]
+    env = {**os.environ, "CLAIMDESK_DATABASE_URL": received["url"]}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claimdesk", "adjudicate", "--received", "--batch", "2", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal, not as a background job
+    )
+    seen = b""
+    while b"adjudicated" not in seen:  # the first batch is in: press Ctrl-C
+        chunk = proc.stdout.read1(4096)
+        assert chunk, seen.decode(errors="replace")
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=120)
+    output = (seen + rest).decode().replace("\r", "\n")
+    assert proc.returncode == 130, output
+    assert "interrupted" in output and "Traceback" not in output
+    last = [line for line in output.splitlines() if line.startswith("adjudicated ")][-1]
+    shown = int(last.split()[1].split("/")[0].replace(",", ""))
+    # What the last progress line says is exactly what left the queue: nothing half done, nothing uncounted.
+    assert 0 < shown < received_before
+    assert received_before - _counts(db)[0] == shown
