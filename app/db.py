@@ -81,13 +81,7 @@ class WorkerConnection:
         server says why in one sentence, as the sign-in does.
         """
         engine = _engine(self._conninfo, pool_size=1)
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        except Exception as exc:  # noqa: BLE001 - translated into one sentence below
-            engine.dispose()
-            public = {k: v for k, v in conninfo_to_dict(self._conninfo).items() if k != "password"}
-            raise explain_connect_error(exc, public) from None
+        _prove(engine, {k: v for k, v in conninfo_to_dict(self._conninfo).items() if k != "password"})
         return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -149,13 +143,18 @@ def connect(
         engine, sessionmaker(engine, expire_on_commit=False), public_info, embedded=settings.embedded, _worker=WorkerConnection(conninfo)
     )
     if check_connection:
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        except Exception as exc:  # noqa: BLE001 - translated into one sentence below
-            engine.dispose()
-            raise explain_connect_error(exc, public_info) from None
+        _prove(engine, public_info)
     return db
+
+
+def _prove(engine: Engine, public_info: dict[str, Any]) -> None:
+    """One round trip, so a wrong address or password is said now, in one sentence, not at first use."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - translated into one sentence below
+        engine.dispose()
+        raise explain_connect_error(exc, public_info) from None
 
 
 def _engine(conninfo: str, *, pool_size: int) -> Engine:

@@ -41,6 +41,7 @@ __all__ = [
     "OpActivity",
     "change_bus",
     "connection_state",
+    "mentions",
     "op_activity",
     "run_file_op",
     "run_op",
@@ -194,6 +195,19 @@ class ChangeBus(QObject):
         if changes is None:
             return
         self.changed.emit(changes, initiator)
+
+
+def mentions(changes: object, names: set[str]) -> bool:
+    """Whether a change-bus payload names any of ``names`` (a set of areas, or a result with ``.changes``)."""
+    if isinstance(changes, str):
+        return changes in names
+    inner = getattr(changes, "changes", None)
+    if inner is not None and inner is not changes:
+        return mentions(inner, names)
+    try:
+        return bool(names & set(changes))  # type: ignore[arg-type]
+    except TypeError:
+        return False
 
 
 class OpActivity(QObject):

@@ -183,7 +183,7 @@ def list_queue(sessions, f: QueueFilter, after: tuple[Any, ...] | None = None, l
             SELECT c.id, page.sort_value, c.locator, c.incident_date, c.amount_claimed, c.currency, c.status,
                    c.pend_reason, c.assignee, c.received_at, c.version,
                    coalesce(p.first_name || ' ' || p.last_name, p.name, p.locator) AS member, p.locator AS member_locator,
-                   pr.name AS provider
+                   pr.name AS provider, now() AS now
             FROM page
             JOIN claims.claims c ON c.id = page.id
             JOIN policy_admin.parties p ON p.id = c.claimant_party_id
@@ -192,8 +192,7 @@ def list_queue(sessions, f: QueueFilter, after: tuple[Any, ...] | None = None, l
         """
         params["limit"] = max(1, min(limit, 1000))
         rows = conn.execute(text(sql), params).mappings().all()
-        now = conn.execute(text("SELECT now()")).scalar_one()
-    return [_row(r, now) for r in rows]
+    return [_row(r, r["now"]) for r in rows]
 
 
 def _custom_plans(conn) -> None:  # noqa: ANN001

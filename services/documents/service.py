@@ -18,7 +18,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from .model import (
     YtdBalance,
 )
 from .render import accumulator_label, eob_totals, render_eob, render_policy
+from .spool import write_atomically
 from .templates import MarketTemplate
 
 Sessions = sessionmaker[Session] | Callable[[], Session]
@@ -958,20 +958,6 @@ def documents_for_claims_finalized_between(sessions: Sessions, date_from: dt.dat
         )
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write beside the target, then rename: a reader never sees half a file, a failure leaves none."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def export_eobs(
     sessions: Sessions,
     date_from: dt.date,
@@ -1004,7 +990,7 @@ def export_eobs(
             return ExportResult(total, tuple(written), True, out_dir)
         target = out_dir / f"EOB-{claim_locator}.pdf"
         try:
-            _write_atomically(target, pdf)
+            write_atomically(target, pdf, mode=0o666)  # an export folder the person chose: their umask decides
         except OSError as exc:
             raise ValidationError(f"cannot be written ({exc.strerror})", where=str(target)) from None
         written.append(target)

@@ -83,10 +83,14 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
+def write_atomically(path: Path, content: bytes, *, mode: int = 0o600) -> None:
+    """Write beside the target, then rename: a reader never sees half a file, a failure leaves none.
+
+    ``mode`` (before the umask) is private by default: spool files hold members' data.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
             fh.flush()
@@ -175,7 +179,7 @@ class Spool:
         )
         try:
             # Data first, sidecar second: an entry is listed only once both are in place.
-            _write_atomically(path, token)
+            write_atomically(path, token)
             self._write_sidecar(entry)
         except OSError as exc:
             raise SpoolUnavailable(f"The print spool folder {self.directory} cannot be written ({exc.strerror}).") from None
@@ -197,7 +201,7 @@ class Spool:
             "synced_at": _iso(entry.synced_at),
             "sync_error": entry.sync_error,
         }
-        _write_atomically(entry.sidecar, json.dumps(body, indent=2).encode("utf-8"))
+        write_atomically(entry.sidecar, json.dumps(body, indent=2).encode("utf-8"))
 
     # ------------------------------------------------------------ reading
 

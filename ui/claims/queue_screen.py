@@ -271,19 +271,6 @@ def _row(r: queue.QueueRow, locale: QLocale, date_fmt: str) -> dict[str, Any]:
     }
 
 
-def _mentions(changes: object, names: set[str]) -> bool:
-    """Whether a change-bus payload names any of ``names`` (a set of areas, or a result with ``.changes``)."""
-    if isinstance(changes, str):
-        return changes in names
-    inner = getattr(changes, "changes", None)
-    if inner is not None and inner is not changes:
-        return _mentions(inner, names)
-    try:
-        return bool(names & set(changes))  # type: ignore[arg-type]
-    except TypeError:
-        return False
-
-
 class _StatusDelegate(QStyledItemDelegate):
     """The status as a word on a tinted pill: the colour repeats the word, never replaces it."""
 
@@ -835,7 +822,7 @@ class QueueScreen(QWidget):
 
     @Slot(object, object)
     def _on_changes(self, changes: object, _initiator: object) -> None:
-        if _mentions(changes, {"queue", "claim"}):
+        if ops.mentions(changes, {"queue", "claim"}):
             self._refresh_timer.start()
 
     # ------------------------------------------------------------ internals

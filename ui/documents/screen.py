@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -76,6 +75,7 @@ from claimdesk.ui import ops
 from claimdesk.ui.context import AppContext
 from claimdesk.ui.documents import printing
 from claimdesk.ui.focus import tab_chain
+from claimdesk.ui.formatting import date_format
 from claimdesk.ui.icons import icon
 from claimdesk.ui.lazy_model import Column, KeysetTableModel
 from claimdesk.ui.shell import EmptyState
@@ -115,16 +115,6 @@ _DOCUMENT_WIDTHS = (120, 64, 130, 190, 64, 150)
 # Formatting (runs on the worker for list rows; QLocale is reentrant)
 
 
-def _date_format(locale: QLocale) -> str:
-    if locale.language() == QLocale.Language.C:
-        return "yyyy-MM-dd"
-    fmt = locale.dateFormat(QLocale.FormatType.ShortFormat)
-    # Two-digit years and unpadded days make a date column ragged.
-    fmt = re.sub(r"(?<!y)yy(?!y)", "yyyy", fmt)
-    fmt = re.sub(r"(?<!d)d(?!d)", "dd", fmt)
-    return re.sub(r"(?<!M)M(?!M)", "MM", fmt)
-
-
 def _moment(value: dt.datetime | None, locale: QLocale, date_fmt: str) -> str:
     if value is None:
         return ""
@@ -161,19 +151,6 @@ def _title(kind: str, locator: str) -> str:
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
-def _mentions(changes: object, names: set[str]) -> bool:
-    """Whether a change-bus payload names any of ``names`` (a set of areas, or a result with ``.changes``)."""
-    if isinstance(changes, str):
-        return changes in names
-    inner = getattr(changes, "changes", None)
-    if inner is not None and inner is not changes:
-        return _mentions(inner, names)
-    try:
-        return bool(names & set(changes))  # type: ignore[arg-type]
-    except TypeError:
-        return False
 
 
 def _alive(obj: QObject | None) -> bool:
@@ -231,7 +208,7 @@ class SpoolModel(QAbstractTableModel):
         super().__init__(parent)
         self._entries: list[SpoolEntry] = []
         self._locale = QLocale()
-        self._date_fmt = _date_format(self._locale)
+        self._date_fmt = date_format(self._locale)
         self._problem_color = badge_colors("DENIED")[0]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -425,7 +402,7 @@ class DateRangeDialog(QDialog):
         self.setAccessibleName("Export EOBs: choose the period")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        fmt = _date_format(QLocale())
+        fmt = date_format(QLocale())
 
         intro = QLabel("One PDF per claim finalized or denied in the period, both days included.", self)
         intro.setWordWrap(True)
@@ -540,7 +517,7 @@ class DocumentsScreen(QWidget):
         self._ctx = ctx
         self._spool = Spool(Path(ctx.settings.data_dir) / "spool")
         self._locale = QLocale()
-        self._date_fmt = _date_format(self._locale)
+        self._date_fmt = date_format(self._locale)
         self._term = ""
         self._active = "documents"
         self._in_flight: set[str] = set()
@@ -1150,7 +1127,7 @@ class DocumentsScreen(QWidget):
 
     @Slot(object, object)
     def _on_changes(self, changes: object, _initiator: object) -> None:
-        if _mentions(changes, {"documents"}):
+        if ops.mentions(changes, {"documents"}):
             self._refresh_timer.start()
 
     @Slot(str)
