@@ -17,8 +17,10 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from multiprocessing.connection import Connection as Pipe
 from multiprocessing.connection import wait
@@ -123,15 +125,42 @@ class _Run:
             self.progress(self.done, self.target, "adjudicated")
 
 
-def _in_process(sessions, policy: Policy, run: _Run, batch_size: int, cancelled: Callable[[], bool]) -> None:  # noqa: ANN001
-    while not cancelled() and (take := run.take(batch_size)):
+@contextmanager
+def _first_ctrl_c_finishes() -> Iterator[Callable[[], bool]]:
+    """Yield "was Ctrl-C pressed?": the first press only says so, a second raises KeyboardInterrupt.
+
+    A KeyboardInterrupt raised wherever the parent happens to be (printing
+    progress, handing out a batch) could stop the workers just as one
+    commits, and that batch would be written but never counted. So the first
+    press is a flag the loop reads between messages; only a second stops at
+    once. Off the main thread Python delivers no signals, so nothing changes.
+    """
+    pressed = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed.is_set
+        return
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if pressed.is_set():
+            raise KeyboardInterrupt
+        pressed.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield pressed.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _in_process(sessions, policy: Policy, run: _Run, batch_size: int, stop: Callable[[], bool]) -> None:  # noqa: ANN001
+    while not stop() and (take := run.take(batch_size)):
         taken, result = _one_batch(sessions, policy, 0, 1, take)
         run.back(take, taken, result)
         if not taken:
             return
 
 
-def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_size: int, cancelled: Callable[[], bool]) -> None:
+def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_size: int, stop: Callable[[], bool]) -> None:
     ctx = multiprocessing.get_context("spawn")  # no inherited sockets or threads: a clean interpreter each
     connection = db.worker_connection()
     pipes: list[Pipe] = []
@@ -147,10 +176,9 @@ def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_s
         processes.append(process)
     running: dict[Pipe, int] = {}  # pipe -> claims reserved for its batch in flight
     idle: list[Pipe] = []  # workers waiting for claims another worker may hand back
-    interrupted = False  # Ctrl-C: the batches under way finish and are counted; a second one stops at once
 
     def hand_out(pipe: Pipe) -> bool:
-        take = 0 if interrupted or cancelled() else run.take(batch_size)
+        take = 0 if stop() else run.take(batch_size)
         if take:
             pipe.send(take)
             running[pipe] = take
@@ -160,14 +188,7 @@ def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_s
     try:
         idle = [p for p in pipes if not hand_out(p)]
         while running:
-            try:
-                ready = wait(list(running), timeout=0.5)
-            except KeyboardInterrupt:
-                if interrupted:
-                    raise
-                interrupted = True
-                continue
-            for pipe in ready:
+            for pipe in wait(list(running), timeout=0.5):
                 reserved = running.pop(pipe)
                 try:
                     message = pipe.recv()
@@ -198,8 +219,6 @@ def _in_processes(db: Database, policy: Policy, run: _Run, workers: int, batch_s
                 process.join()
         for pipe in pipes:
             pipe.close()
-    if interrupted:
-        raise KeyboardInterrupt
 
 
 def adjudicate_received(
@@ -227,12 +246,16 @@ def adjudicate_received(
     # Small runs are not worth a process and a connection more.
     workers = min(max(1, workers), max(1, target // batch_size))
     run = _Run(target, progress)
-    if workers == 1:
-        _in_process(db.sessions, policy, run, batch_size, cancelled)
-    else:
-        _in_processes(db, policy, run, workers, batch_size, cancelled)
+    with _first_ctrl_c_finishes() as interrupted:
+        stop = lambda: interrupted() or cancelled()  # noqa: E731
+        if workers == 1:
+            _in_process(db.sessions, policy, run, batch_size, stop)
+        else:
+            _in_processes(db, policy, run, workers, batch_size, stop)
     if run.error is not None:
         raise run.error
+    if interrupted():
+        raise KeyboardInterrupt  # every batch under way has finished and been counted
     seconds = time.perf_counter() - started
     return {
         **asdict(run.total),

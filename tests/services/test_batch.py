@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from decimal import Decimal
@@ -276,3 +277,37 @@ def test_ctrl_c_lets_the_batches_under_way_finish_and_counts_them(received):
     # What the last progress line says is exactly what left the queue: nothing half done, nothing uncounted.
     assert 0 < shown < received_before
     assert received_before - _counts(db)[0] == shown
+
+
+def test_ctrl_c_while_progress_is_shown_still_counts_every_committed_batch(received):
+    """The race CI once hit: Ctrl-C arrives while the parent is printing a progress line. The other
+    worker's batch may be committing at that moment; it must finish and be counted, not be cut off."""
+    db = received["db"]
+    received_before = _counts(db)[0]
+    handler_before = signal.getsignal(signal.SIGINT)
+    seen = []
+
+    def progress(done, _total, _label):
+        seen.append(done)
+        if len(seen) == 1:
+            # Make the race certain: wait until the other worker's batch has committed too, then press.
+            deadline = time.monotonic() + 30
+            while received_before - _counts(db)[0] <= done and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(os.getpid(), signal.SIGINT)  # delivered here, inside the progress report
+
+    with pytest.raises(KeyboardInterrupt):
+        batch.adjudicate_received(db, batch_size=5, workers=2, progress=progress)
+    assert 0 < seen[-1] <= 2 * 5 < received_before
+    assert received_before - _counts(db)[0] == seen[-1]
+    assert signal.getsignal(signal.SIGINT) == handler_before  # Ctrl-C means what it meant before the run
+
+
+def test_a_second_ctrl_c_stops_at_once():
+    with batch._first_ctrl_c_finishes() as interrupted:
+        assert not interrupted()
+        os.kill(os.getpid(), signal.SIGINT)
+        assert interrupted()  # the first press is only noted
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            signal.getsignal(signal.SIGINT)  # a bytecode boundary for the handler to run at
