@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import json
 import sys
@@ -21,6 +22,20 @@ def _positive_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
     return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _answer(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key.strip(), value.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +89,30 @@ def build_parser() -> argparse.ArgumentParser:
     load = schemes.add_parser("load", help="add members to a group scheme from a CSV file (all rows or none)")
     load.add_argument("code", help="the scheme code")
     load.add_argument("file", type=Path, help="CSV with first_name,last_name,date_of_birth[,email,phone]")
+
+    pol = sub.add_parser("policy", help="quote, issue, endorse, renew, cancel and show policies")
+    pols = pol.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    quote = pols.add_parser("quote", help="rate a product for an account from the quote's answers")
+    quote.add_argument("--account", required=True, help="the account's locator (ACC-…)")
+    quote.add_argument("--product", required=True, help="the product's code")
+    quote.add_argument("--answer", action="append", type=_answer, default=[], metavar="KEY=VALUE", help="an answer (repeat)")
+    issue = pols.add_parser("issue", help="issue the policy a quote describes")
+    issue.add_argument("quote", help="the quote's locator (QTE-…)")
+    issue.add_argument("--member", required=True, help="the member it covers (MBR-…)")
+    issue.add_argument("--inception", type=_date, default=None, help="first day of cover (default: the quote's start_date)")
+    endorse = pols.add_parser("endorse", help="change a policy's answers from a date; the premium moves for the days left")
+    endorse.add_argument("policy")
+    endorse.add_argument("--effective", type=_date, required=True, help="first day the change applies (YYYY-MM-DD)")
+    endorse.add_argument("--answer", action="append", type=_answer, required=True, metavar="KEY=VALUE", help="a changed answer (repeat)")
+    endorse.add_argument("--reason", default="")
+    renew = pols.add_parser("renew", help="add the next term, rated on the product's current version")
+    renew.add_argument("policy")
+    cancel = pols.add_parser("cancel", help="end cover and refund the premium not earned")
+    cancel.add_argument("policy")
+    cancel.add_argument("--effective", type=_date, required=True, help="first day without cover (YYYY-MM-DD)")
+    cancel.add_argument("--reason", required=True)
+    show = pols.add_parser("show", help="a policy's terms, history and premium charges")
+    show.add_argument("policy")
 
     shot = sub.add_parser("screenshot", help="render a named screen offscreen to a PNG")
     shot.add_argument("--screen", required=True)
@@ -178,6 +217,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         result = group_load.load_members(db.sessions, args.code, args.file)
         print(result.message)
         return 0
+    if args.command == "policy":
+        return _policy(args, settings)
     if args.command == "screenshot":
         from claimdesk.ui.screenshot import screenshot
 
@@ -219,6 +260,28 @@ def _db(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
             print(f"claimdesk: models and migrations disagree: {exc}", file=sys.stderr)
             return 1
         print("models and migrations agree")
+    return 0
+
+
+def _policy(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from claimdesk.services.enrollment import policies, quotes
+
+    from .db import open_database
+
+    db = open_database(settings)
+    if args.policy_command == "quote":
+        quoted = quotes.create_quote(db.sessions, args.account, args.product, dict(args.answer))
+        print(quoted.message)
+    elif args.policy_command == "issue":
+        print(policies.issue_policy(db.sessions, args.quote, args.member, args.inception).message)
+    elif args.policy_command == "endorse":
+        print(policies.endorse_policy(db.sessions, args.policy, args.effective, dict(args.answer), reason=args.reason).message)
+    elif args.policy_command == "renew":
+        print(policies.renew_policy(db.sessions, args.policy).message)
+    elif args.policy_command == "cancel":
+        print(policies.cancel_policy(db.sessions, args.policy, args.effective, args.reason).message)
+    else:
+        print(json.dumps(policies.policy_detail(db.sessions, args.policy), indent=2, default=str))
     return 0
 
 

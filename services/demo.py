@@ -13,6 +13,7 @@ import itertools
 import json
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -84,6 +85,16 @@ class Product:
     deductible: str
     out_of_pocket: str
     premium: str
+
+    @property
+    def balances(self) -> list[dict[str, str]]:
+        """The balances each member's term starts with: the product version's ``accumulators``."""
+        return [
+            {"type": "DEDUCTIBLE", "key": "plan", "limit": self.deductible},
+            {"type": "OUT_OF_POCKET", "key": "plan", "limit": self.out_of_pocket},
+            {"type": "BENEFIT_LIMIT", "key": "physiotherapy", "limit": "1500.00"},
+            {"type": "VISIT_LIMIT", "key": "physiotherapy", "limit": "20.00"},
+        ]
 
 
 PRODUCTS = (
@@ -213,7 +224,8 @@ def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, 
         )
         cur.execute(
             "INSERT INTO policy_admin.product_versions (id, product_id, version, effective_from, document) VALUES (%s, %s, 1, %s, %s)",
-            (pvid, pid, YEAR_START, json.dumps({"coverage_terms": p.terms, "premium": {"amount": p.premium, "frequency": "MONTHLY", "currency": p.currency}})),
+            (pvid, pid, YEAR_START, json.dumps({"coverage_terms": p.terms, "accumulators": p.balances,
+                                          "premium": {"amount": p.premium, "frequency": "MONTHLY", "currency": p.currency}})),
         )
         for key, ftype, required, options in QUOTE_FIELDS:
             cur.execute(
@@ -267,6 +279,14 @@ def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, 
     pol_locs = _locators(cur, "policy", n_members)
     term_locs = _locators(cur, "term", n_members)
     auth_locs = _locators(cur, "prior_auth", n_members)
+    # Each policy's history starts with its issue and the year's premium charged (a balanced ledger pair), as
+    # ClaimDesk's own issue writes them; ids derive from the policy's, so the random stream is unchanged.
+    txn_copy = _Copy("enrollment.policy_transactions", ("id", "locator", "policy_id", "term_id", "category", "status", "effective_date", "document"))
+    charge_copy = _Copy("billing.charges", ("id", "locator", "policy_id", "term_id", "account_id", "category", "payee", "amount", "currency", "status", "charge_date"))
+    ledger_copy = _Copy("billing.ledger_entries", ("locator", "account_id", "policy_id", "entry_type", "ledger_account", "reference_id", "reference_type", "direction", "amount", "currency"))
+    txn_locs = _locators(cur, "transaction", n_members)
+    charge_locs = _locators(cur, "charge", n_members)
+    ledger_locs = _locators(cur, "ledger", 2 * n_members)
     members = []
     for i in range(n_members):
         product, pvid = rng.choices(product_rows, weights=PRODUCT_WEIGHTS)[0]
@@ -282,23 +302,33 @@ def _generate(cur, rng: random.Random, tag: str, n_members: int, n_claims: int, 
         party_copy.add(party, member_locs[i], "INDIVIDUAL", first, last, f"{first}.{last}{i}@example.com".lower(), f"555-{rng.randint(1000, 9999)}", json.dumps(address), dob)
         acct_copy.add(account, acct_locs[i], f"{first} {last}", "POLICY", product.currency, acct_locs[i], product.market)
         pol_copy.add(policy, pol_locs[i], account, pvid, party, "ACTIVE", YEAR_START, product.market, address.get("region") or address["city"], product.market,
-                     json.dumps({"premium": {"amount": product.premium, "frequency": "MONTHLY", "currency": product.currency}, "product_code": product.code}))
+                     json.dumps({"premium": {"amount": product.premium, "frequency": "MONTHLY", "currency": product.currency},
+                                 "annual_premium": f"{Decimal(product.premium) * 12:.2f}", "product_code": product.code,
+                                 "answers": {"start_date": YEAR_START.isoformat(), "smoker": "false", "dependants": "0"}}))
         # One member in twenty left the plan at the end of June (claims after that deny with CARC 27).
         ends = dt.date(2026, 6, 30) if i % 20 == 19 else YEAR_END
         term_copy.add(term, term_locs[i], policy, 1, YEAR_START, YEAR_END, "ACTIVE")
         elem_copy.add(element, static, policy, term, "MEDICAL", json.dumps({"name": "Medical", "coverage_terms": product.terms}))
         cov_copy.add(_uuid(rng), party, policy, element, static, term, product.code, "MEDICAL", json.dumps(product.terms), "ACTIVE", YEAR_START, ends)
-        for typ, key, limit in (("DEDUCTIBLE", "plan", product.deductible), ("OUT_OF_POCKET", "plan", product.out_of_pocket),
-                                ("BENEFIT_LIMIT", "physiotherapy", "1500.00"), ("VISIT_LIMIT", "physiotherapy", "20.00")):
-            acc_copy.add(_uuid(rng), party, term, typ, key, limit, "0.00", product.currency)
+        for balance in product.balances:
+            acc_copy.add(_uuid(rng), party, term, balance["type"], balance["key"], balance["limit"], "0.00", product.currency)
         provider, _network = providers[rng.randrange(n_providers)]
         if rng.random() < 0.6:
             code = rng.choice(("70553", "73721"))
             auth_copy.add(_uuid(rng), auth_locs[i], provider, policy, party, "APPROVED", code,
                           json.dumps({"valid_from": "2026-01-01", "valid_to": "2026-12-31"}))
+        yearly = f"{Decimal(product.premium) * 12:.2f}"
+        charge = uuid.uuid5(uuid.UUID(policy), "premium-charge-1")
+        txn_copy.add(uuid.uuid5(uuid.UUID(policy), "issuance"), txn_locs[i], policy, term, "ISSUANCE", "APPLIED", YEAR_START,
+                     json.dumps({"annual_premium": yearly, "monthly_premium": product.premium, "premium_change": yearly,
+                                 "currency": product.currency, "charge": charge_locs[i]}))
+        charge_copy.add(charge, charge_locs[i], policy, term, account, "PREMIUM", "PAYER", yearly, product.currency, "PAID", YEAR_START)
+        for side, (direction, ledger_account) in enumerate((("DEBIT", "PREMIUM_RECEIVABLE"), ("CREDIT", "PREMIUM_INCOME"))):
+            ledger_copy.add(ledger_locs[2 * i + side], account, policy, "PREMIUM", ledger_account, charge, "CHARGE", direction, yearly, product.currency)
         members.append((party, policy, term, product, element, ends))
     total = 0
-    for c in (party_copy, acct_copy, prov_copy, fee_copy, pol_copy, term_copy, elem_copy, cov_copy, acc_copy, auth_copy):
+    for c in (party_copy, acct_copy, prov_copy, fee_copy, pol_copy, term_copy, elem_copy, cov_copy, acc_copy, auth_copy,
+              txn_copy, charge_copy, ledger_copy):
         table = c.table
         counts[table] = c.rows
         total += c.flush(cur)

@@ -26,6 +26,7 @@ class FieldDefinition:
     type: str
     required: bool
     options: Mapping[str, Any]
+    id: Any = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,23 @@ def check_value(field: FieldDefinition, raw: Any) -> str | None:
     raise ValidationError(f"has an unknown type {field.type!r}", where=where)
 
 
+def load_fields(conn, version_id: Any) -> dict[str, FieldDefinition]:  # noqa: ANN001
+    """The product version's questions, by key."""
+    rows = conn.execute(
+        text("SELECT id, field_key, field_type, required, options FROM policy_admin.field_definitions WHERE product_version_id = :v ORDER BY field_key"),
+        {"v": version_id},
+    )
+    return {r.field_key: FieldDefinition(r.field_key, r.field_type, r.required, r.options or {}, r.id) for r in rows}
+
+
+def check_answers(fields: Mapping[str, FieldDefinition], answers: Mapping[str, Any], *, where: str) -> dict[str, str | None]:
+    """Every field's canonical value; an unknown key or a bad value is a ValidationError naming it."""
+    unknown = sorted(set(answers) - set(fields))
+    if unknown:
+        raise ValidationError(f"this product has no field {unknown[0]!r}", where=where)
+    return {key: check_value(field, answers.get(key)) for key, field in fields.items()}
+
+
 def rate(base: Decimal, values: Mapping[str, str | None]) -> Decimal:
     """A monthly premium: the product's base, loaded for smokers and per dependant. Written down, not hidden."""
     premium = base
@@ -121,18 +139,9 @@ def create_quote(sessions, account_locator: str, product_code: str, answers: Map
         ).first()
         if version is None:
             raise ValidationError(f"no product {product_code!r} on sale today", where="product")
-        fields = [
-            FieldDefinition(r.field_key, r.field_type, r.required, r.options or {})
-            for r in conn.execute(
-                text("SELECT id, field_key, field_type, required, options FROM policy_admin.field_definitions WHERE product_version_id = :v ORDER BY field_key"),
-                {"v": version.id},
-            )
-        ]
-        ids = dict(conn.execute(text("SELECT field_key, id FROM policy_admin.field_definitions WHERE product_version_id = :v"), {"v": version.id}).all())
-        unknown = sorted(set(answers) - {f.key for f in fields})
-        if unknown:
-            raise ValidationError(f"this product has no field {unknown[0]!r}", where="quote")
-        values = {f.key: check_value(f, answers.get(f.key)) for f in fields}
+        fields = load_fields(conn, version.id)
+        values = check_answers(fields, answers, where="quote")
+        ids = {key: field.id for key, field in fields.items()}
         premium_doc = (version.document or {}).get("premium", {})
         premium = rate(money(premium_doc.get("amount", "0")), values)
         currency = premium_doc.get("currency", account.currency)
