@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -508,7 +509,11 @@ def _open_preview(
             # The built-in Print paints on the GUI thread at printer resolution;
             # ours prints on the worker with progress and reports the outcome.
             action.triggered.disconnect()
-            action.triggered.connect(lambda _checked=False: _print_from_preview(dialog, parent, data, title, printed))
+            # The parent by weak reference: this closure lives until the dialog's actions are destroyed,
+            # and holding the last reference to a parent then would delete it inside the dialog's own
+            # destructor (a double delete that crashed the test run).
+            owner = weakref.ref(parent)
+            action.triggered.connect(lambda _checked=False: _print_from_preview(dialog, owner(), data, title, printed))
             action.setToolTip(f"Print {title} (Ctrl+P)")
             action.setShortcut("Ctrl+P")
             break
@@ -519,7 +524,7 @@ def _open_preview(
 
 def _print_from_preview(
     dialog: QPrintPreviewDialog,
-    parent: QWidget,
+    parent: QWidget | None,
     data: bytes,
     title: str,
     printed: Callable[[PrintOutcome], None] | None,
