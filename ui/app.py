@@ -41,7 +41,7 @@ RETRY_MS = 10_000
 OFFLINE_SCREENS = frozenset({"documents"})
 # The screens this module registers that need the database; re-registered
 # when an offline start goes online so none keeps a widget built offline.
-_DB_SCREENS = ("claims",)
+_DB_SCREENS = ("claims", "enrollment")
 DEMO_MEMBERS = 300
 DEMO_CLAIMS = 3000
 
@@ -88,8 +88,18 @@ def register_screens(window: MainWindow, ctx: AppContext, qsettings: QSettings |
             workspace.print_eob_requested.connect(lambda locator: _print_eob(window, locator))
         return workspace
 
+    def enrollment() -> QWidget:
+        from claimdesk.ui.enrollment.screen import EnrollmentScreen
+
+        screen = EnrollmentScreen(ctx)
+        _relay_messages(screen, window)
+        screen.print_policy_requested.connect(lambda locator: _print_policy(window, locator))
+        return screen
+
     if only is None or "claims" in only:
         window.register_screen("claims", "Claims", "claims", claims, "Ctrl+1")
+    if only is None or "enrollment" in only:
+        window.register_screen("enrollment", "Enrollment", "enrollment", enrollment, "Ctrl+3")
     if documents is not None and (only is None or "documents" in only):
         window.register_screen("documents", "Documents", "documents", lambda: _relay_messages(documents(ctx), window), "Ctrl+6")
 
@@ -102,6 +112,16 @@ def _print_eob(window: MainWindow, claim_locator: str) -> None:
     request = getattr(window.screen_widget("documents"), "request_eob", None)
     if callable(request):
         request(claim_locator)
+
+
+def _print_policy(window: MainWindow, policy_locator: str) -> None:
+    """The Enrollment screen's Print schedule: the Documents screen issues, spools and previews it."""
+    if not window.show_screen("documents"):
+        window.show_message("Your role does not include Documents, so policy schedules cannot be printed here.")
+        return
+    issue = getattr(window.screen_widget("documents"), "issue_policy_document", None)
+    if callable(issue):
+        issue(policy_locator)
 
 
 def build_main_window(ctx: AppContext, qsettings: QSettings | None = None) -> MainWindow:

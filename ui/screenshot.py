@@ -165,6 +165,11 @@ def _window_shot(controller, screen: str, out: Path) -> int:  # noqa: ANN001
                 print("claimdesk: no pended or priced claim to show; load demo data first", file=sys.stderr)
                 return 1
             workspace.open_claim(*found)
+    if key == "enrollment":
+        _settle(controller)
+        found = _run_on_worker(controller, lambda: _busiest_policy(controller.ctx.sessions))
+        if found:
+            window.screen_widget("enrollment").search(found)
     _settle(controller)
     window.resize(*SIZE)
     _wait(lambda: False, 0.2)
@@ -186,6 +191,21 @@ def _oldest_worked_claim(controller) -> tuple[object, str] | None:  # noqa: ANN0
         return None
 
     return _run_on_worker(controller, find)  # type: ignore[return-value]
+
+
+def _busiest_policy(sessions) -> str | None:  # noqa: ANN001
+    """The policy with the longest history (issue, endorsements, renewal, cancellation): it shows the most."""
+    from sqlalchemy import text
+
+    from claimdesk.services.uow import UnitOfWork
+
+    with UnitOfWork(sessions) as uow:
+        return uow.connection.execute(
+            text(
+                "SELECT p.locator FROM enrollment.policies p JOIN enrollment.policy_transactions x ON x.policy_id = p.id "
+                "GROUP BY p.id, p.locator ORDER BY count(*) DESC, max(x.created_at) DESC LIMIT 1"
+            )
+        ).scalar()
 
 
 def _save(pixmap, out: Path) -> int:  # noqa: ANN001

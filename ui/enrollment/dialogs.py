@@ -1,0 +1,486 @@
+"""The dialogs behind the Enrollment screen's actions: new policy, endorse, renew, cancel.
+
+As on the claim screen, a dialog never talks to the database. It checks what
+it can by itself, emits ``submitted`` with plain values and stays open while
+the screen runs the service call; a refusal comes back inline
+(:meth:`PolicyDialog.show_error`, :meth:`PolicyDialog.show_conflict`) with
+the person's entry still there, and only a successful save closes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claimdesk.services.enrollment.quotes import FieldDefinition
+from claimdesk.services.enrollment.views import ProductForm
+from claimdesk.services.money import fmt_grouped
+
+__all__ = ["AnswerFields", "CancelDialog", "EndorseDialog", "NewPolicyDialog", "PolicyDialog", "RenewDialog"]
+
+MAX_REASON = 500
+_LABELS = {"start_date": "Start date", "smoker": "Smoker", "dependants": "Dependants", "region": "Region", "occupation": "Occupation"}
+
+
+def qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _date_edit(parent: QWidget, name: str, day: dt.date) -> QDateEdit:
+    edit = QDateEdit(qdate(day), parent)
+    edit.setObjectName(name)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setAccessibleName(name.replace("Edit", "").replace("_", " "))
+    return edit
+
+
+def field_label(key: str) -> str:
+    return _LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+class AnswerFields:
+    """One input per product question, in a form; values come back as the text the services check."""
+
+    def __init__(self, parent: QWidget, form: QFormLayout, fields: Sequence[FieldDefinition], *, skip: Sequence[str] = ()):
+        self._widgets: dict[str, QWidget] = {}
+        # Required questions first (the start date leads), then the optional ones.
+        ordered = sorted((f for f in fields if f.key not in skip), key=lambda f: (not f.required, f.key != "start_date"))
+        self._fields = {f.key: f for f in ordered}
+        for field in self._fields.values():
+            widget = self._make(parent, field)
+            widget.setObjectName(f"answer_{field.key}")
+            widget.setAccessibleName(field_label(field.key))
+            label = field_label(field.key) + ("" if field.required else " (optional)")
+            form.addRow(label, widget)
+            self._widgets[field.key] = widget
+
+    @staticmethod
+    def _make(parent: QWidget, field: FieldDefinition) -> QWidget:
+        opts = field.options or {}
+        if field.type == "BOOLEAN":
+            combo = QComboBox(parent)
+            combo.addItem("No", "false")
+            combo.addItem("Yes", "true")
+            return combo
+        if field.type == "INTEGER":
+            spin = QSpinBox(parent)
+            spin.setRange(int(opts.get("min", 0)), int(opts.get("max", 999)))
+            return spin
+        if field.type == "CHOICE":
+            combo = QComboBox(parent)
+            combo.addItem("—", None)
+            for choice in opts.get("choices", []):
+                combo.addItem(str(choice).capitalize(), str(choice))
+            return combo
+        if field.type == "DATE":
+            return _date_edit(parent, "dateEdit", dt.date.today())
+        edit = QLineEdit(parent)
+        edit.setMaxLength(int(opts.get("max_length", 200)))
+        return edit
+
+    def keys(self) -> list[str]:
+        return list(self._widgets)
+
+    def widget(self, key: str) -> QWidget | None:
+        return self._widgets.get(key)
+
+    def values(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for key, widget in self._widgets.items():
+            if isinstance(widget, QComboBox):
+                out[key] = widget.currentData()
+            elif isinstance(widget, QSpinBox):
+                out[key] = str(widget.value())
+            elif isinstance(widget, QDateEdit):
+                out[key] = widget.date().toPython().isoformat()
+            elif isinstance(widget, QLineEdit):
+                out[key] = widget.text().strip() or None
+        return out
+
+    def set_values(self, answers: dict[str, Any]) -> None:
+        for key, value in answers.items():
+            widget = self._widgets.get(key)
+            if widget is None or value is None:
+                continue
+            if isinstance(widget, QComboBox):
+                index = widget.findData(str(value))
+                if index >= 0:
+                    widget.setCurrentIndex(index)
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(int(value))
+            elif isinstance(widget, QDateEdit):
+                widget.setDate(qdate(dt.date.fromisoformat(str(value))))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(str(value))
+
+    def connect_changed(self, slot) -> None:  # noqa: ANN001
+        for widget in self._widgets.values():
+            for signal in ("currentIndexChanged", "valueChanged", "dateChanged", "textEdited"):
+                if hasattr(widget, signal):
+                    getattr(widget, signal).connect(slot)
+                    break
+
+
+class PolicyDialog(QDialog):
+    """A titled form with an inline error line and a confirm button; ``submitted(dict)`` when the entry passes its checks."""
+
+    submitted = Signal(object)
+
+    def __init__(self, title: str, intro: str, confirm_text: str, parent: QWidget | None = None, *, name: str):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumWidth(640)
+        self._busy = False
+        self._first_field: QWidget | None = None
+        layout = QVBoxLayout(self)
+        self._intro = QLabel(intro, self)
+        self._intro.setWordWrap(True)
+        self._intro.setTextFormat(Qt.TextFormat.PlainText)
+        self._intro.setAccessibleName(intro)
+        layout.addWidget(self._intro)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(self.form)
+        self._error = QLabel(self)
+        self._error.setObjectName("dialogError")
+        self._error.setWordWrap(True)
+        self._error.setTextFormat(Qt.TextFormat.PlainText)
+        self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._error.setAccessibleName("Problem")
+        self._error.setStyleSheet(
+            "QLabel#dialogError { color: #9f2323; background: #fbe5e5; border: 1px solid #9f2323; border-radius: 3px; padding: 4px 6px; }"
+        )
+        self._error.hide()
+        layout.addWidget(self._error)
+        self.buttons = QDialogButtonBox(self)
+        self._confirm_text = confirm_text
+        self._ok = self.buttons.addButton(confirm_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self._ok.setObjectName("confirmButton")
+        self._ok.setAccessibleName(confirm_text.replace("&", ""))
+        self._ok.setToolTip(f"{confirm_text.replace('&', '')} (Ctrl+Enter)")
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self).activated.connect(self.submit)
+
+    # ------------------------------------------------------------ for subclasses
+
+    def _check(self) -> tuple[dict[str, Any] | None, str, QWidget | None]:
+        return {}, "", None
+
+    def _field_for(self, where: str) -> QWidget | None:
+        return None
+
+    # ------------------------------------------------------------ public
+
+    def confirm_button(self) -> QPushButton:
+        return self._ok
+
+    def error_text(self) -> str:
+        return self._error.text() if not self._error.isHidden() else ""
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    @Slot()
+    def submit(self) -> None:
+        if self._busy:
+            return
+        value, message, field = self._check()
+        if value is None:
+            self.show_error(message, focus=field)
+            return
+        self._error.hide()
+        self.submitted.emit(value)
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for child in self.findChildren(QWidget):
+            if not isinstance(child, (QLabel, QDialogButtonBox)) and child.parent() is self:
+                child.setEnabled(not busy)
+        self._ok.setEnabled(not busy)
+        self._ok.setText("Saving…" if busy else self._confirm_text)
+
+    def show_error(self, message: str, where: str | None = None, *, focus: QWidget | None = None) -> None:
+        self.set_busy(False)
+        self._error.setText(message)
+        self._error.setAccessibleDescription(message)
+        self._error.show()
+        target = focus or (self._field_for(where) if where else None)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_conflict(self, message: str) -> None:
+        self.show_error(f"{message} What you entered is kept; close this window to see the policy as it is now.")
+
+    def finish(self) -> None:
+        self._busy = False
+        self.accept()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_field is not None:
+            self._first_field.setFocus(Qt.FocusReason.PopupFocusReason)
+
+
+class EndorseDialog(PolicyDialog):
+    """New answers from a date; only what differs from the policy's answers is sent."""
+
+    def __init__(self, policy: str, fields: Sequence[FieldDefinition], answers: dict[str, Any], effective: dt.date, parent: QWidget | None = None):
+        super().__init__(
+            f"Endorse {policy}",
+            "Change the answers the premium is rated on. The change applies from the effective date to the end of the term; "
+            "the difference in premium for the days left is charged or refunded.",
+            "&Endorse", parent, name="endorseDialog",
+        )
+        self._answers = {k: (None if v is None else str(v)) for k, v in answers.items()}
+        self.effective = _date_edit(self, "effectiveEdit", effective)
+        self.form.addRow("&Effective from", self.effective)
+        self.fields = AnswerFields(self, self.form, fields, skip=("start_date",))
+        self.fields.set_values(self._answers)
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("reasonEdit")
+        self.reason.setAccessibleName("Reason")
+        self.reason.setMaxLength(MAX_REASON)
+        self.reason.setPlaceholderText("Why, for the policy's history (optional)")
+        self.form.addRow("&Reason", self.reason)
+        self._first_field = self.effective
+
+    def changes(self) -> dict[str, str | None]:
+        return {k: v for k, v in self.fields.values().items() if v != self._answers.get(k)}
+
+    def _check(self) -> tuple[dict[str, Any] | None, str, QWidget | None]:
+        changes = self.changes()
+        if not changes:
+            return None, "Nothing has changed: change at least one answer.", self.fields.widget(self.fields.keys()[0]) if self.fields.keys() else None
+        return {"effective": self.effective.date().toPython(), "changes": changes, "reason": self.reason.text().strip()}, "", None
+
+    def _field_for(self, where: str) -> QWidget | None:
+        if "effective" in where:
+            return self.effective
+        return next((self.fields.widget(k) for k in self.fields.keys() if k in where), None)
+
+
+class RenewDialog(PolicyDialog):
+    def __init__(self, policy: str, term_number: int, starts: dt.date, parent: QWidget | None = None):
+        super().__init__(
+            f"Renew {policy}",
+            f"Add term {term_number + 1} from {starts.isoformat()} for a year, rated on the product's current version, "
+            "with the member's balances starting again at zero. The year's premium is charged.",
+            "&Renew", parent, name="renewDialog",
+        )
+
+
+class CancelDialog(PolicyDialog):
+    """The first day without cover, why, and a tick: cancelling cannot be undone from here."""
+
+    def __init__(self, policy: str, effective: dt.date, parent: QWidget | None = None):
+        super().__init__(
+            f"Cancel {policy}",
+            "Cover ends the day before the effective date. Premium not yet earned is refunded to the member; "
+            "a term that has not started is cancelled whole.",
+            "Cancel &policy", parent, name="cancelDialog",
+        )
+        self.effective = _date_edit(self, "effectiveEdit", effective)
+        self.form.addRow("&First day without cover", self.effective)
+        self.reason = QPlainTextEdit(self)
+        self.reason.setObjectName("reasonEdit")
+        self.reason.setAccessibleName("Reason")
+        self.reason.setTabChangesFocus(True)
+        self.reason.setPlaceholderText("Why is the policy cancelled? It goes into the policy's history.")
+        self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 3 + 14)
+        self.form.addRow("&Reason (required)", self.reason)
+        self.confirm = QCheckBox("I understand that a cancelled policy cannot be changed again", self)
+        self.confirm.setObjectName("confirmCheck")
+        self.confirm.setAccessibleName(self.confirm.text())
+        self.form.addRow("", self.confirm)
+        self._first_field = self.effective
+
+    def _check(self) -> tuple[dict[str, Any] | None, str, QWidget | None]:
+        reason = self.reason.toPlainText().strip()
+        if not reason:
+            return None, "Reason: say why the policy is cancelled.", self.reason
+        if len(reason) > MAX_REASON:
+            return None, f"Reason: {len(reason):,} characters; keep it to {MAX_REASON}.", self.reason
+        if not self.confirm.isChecked():
+            return None, f"Tick “{self.confirm.text()}” to confirm.", self.confirm
+        return {"effective": self.effective.date().toPython(), "reason": reason}, "", None
+
+    def _field_for(self, where: str) -> QWidget | None:
+        return self.effective if "effective" in where else self.reason if "reason" in where else None
+
+
+class NewPolicyDialog(PolicyDialog):
+    """Quote, then issue: account, product and answers make the quote; the member and the first day make the policy.
+
+    ``quote_requested(dict)`` asks the screen for a quote; :meth:`show_quote`
+    shows it and allows the issue. Changing anything the quote depends on
+    takes the quote back, so a policy is never issued on a price not shown.
+    """
+
+    quote_requested = Signal(object)
+
+    def __init__(self, products: Sequence[ProductForm], parent: QWidget | None = None, *, today: dt.date | None = None):
+        super().__init__(
+            "New policy",
+            "Quote a product for an account, then issue the policy for the member it covers.",
+            "&Issue policy", parent, name="newPolicyDialog",
+        )
+        self._products = list(products)
+        self._quote: str | None = None
+        self._today = today or dt.date.today()
+        self.account = QLineEdit(self)
+        self.account.setObjectName("accountEdit")
+        self.account.setAccessibleName("Account")
+        self.account.setPlaceholderText("ACC-00000001")
+        self.account.setMaxLength(40)
+        self.form.addRow("&Account", self.account)
+        self.product = QComboBox(self)
+        self.product.setObjectName("productCombo")
+        self.product.setAccessibleName("Product")
+        for p in self._products:
+            self.product.addItem(f"{p.name} ({p.code}), from {fmt_grouped(p.monthly_premium)} {p.currency} a month", p.code)
+        self.form.addRow("&Product", self.product)
+        self._answers_at = self.form.rowCount()
+        self.fields: AnswerFields | None = None
+        self._answers_box: QWidget | None = None
+        self._quote_button = QPushButton("&Quote", self)
+        self._quote_button.setObjectName("quoteButton")
+        self._quote_button.setAccessibleName("Quote")
+        self._quote_button.setToolTip("Rate the product on these answers; the quote is kept for 30 days")
+        self._quote_button.clicked.connect(self.request_quote)
+        self._quoted = QLabel("Not quoted yet.", self)
+        self._quoted.setObjectName("quotedLabel")
+        self._quoted.setAccessibleName("Quote")
+        self._quoted.setWordWrap(True)
+        self._quoted.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        quote_row = QWidget(self)
+        row = QHBoxLayout(quote_row)
+        row.setContentsMargins(0, 4, 0, 4)
+        row.addWidget(self._quote_button)
+        row.addWidget(self._quoted, 1)
+        self.form.addRow(quote_row)
+        self.member = QLineEdit(self)
+        self.member.setObjectName("memberEdit")
+        self.member.setAccessibleName("Member")
+        self.member.setPlaceholderText("MBR-00000001")
+        self.member.setMaxLength(40)
+        self.form.addRow("&Member covered", self.member)
+        self.inception = _date_edit(self, "inceptionEdit", self._today)
+        self.form.addRow("First &day of cover", self.inception)
+        self._build_answers()
+        self.product.currentIndexChanged.connect(self._on_product)
+        self.account.textEdited.connect(self._forget_quote)
+        self._ok.setEnabled(False)
+        self._first_field = self.account
+
+    def _build_answers(self) -> None:
+        """The chosen product's questions, in a box of their own that a product change replaces."""
+        if self._answers_box is not None:
+            self.form.removeRow(self._answers_at)
+        box = QWidget(self)
+        box.setObjectName("answersBox")
+        inner = QFormLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        inner.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        product = self._products[self.product.currentIndex()] if self._products else None
+        self.fields = AnswerFields(box, inner, product.fields if product else ())
+        self.fields.connect_changed(self._forget_quote)
+        start = self.fields.widget("start_date")
+        if isinstance(start, QDateEdit):
+            start.setDate(qdate(self._today))
+            start.dateChanged.connect(self.inception.setDate)
+        self.form.insertRow(self._answers_at, box)
+        self._answers_box = box
+
+    @Slot()
+    def _on_product(self) -> None:
+        self._build_answers()
+        self._forget_quote()
+
+    @Slot()
+    def _forget_quote(self, *_args: object) -> None:
+        if self._quote is not None:
+            self._quoted.setText("The answers changed: quote again.")
+        self._quote = None
+        self._ok.setEnabled(False)
+
+    def quote_input(self) -> dict[str, Any]:
+        return {"account": self.account.text().strip(), "product": self.product.currentData(), "answers": self.fields.values() if self.fields else {}}
+
+    @Slot()
+    def request_quote(self) -> None:
+        if not self.account.text().strip():
+            self.show_error("Account: enter the account's number (ACC-…).", focus=self.account)
+            return
+        self._error.hide()
+        self._quote_button.setEnabled(False)
+        self.quote_requested.emit(self.quote_input())
+
+    def show_quote(self, locator: str, monthly_text: str) -> None:
+        self._quote = locator
+        self._quoted.setText(f"{locator}: {monthly_text}")
+        self._quoted.setAccessibleDescription(self._quoted.text())
+        self._quote_button.setEnabled(True)
+        self._ok.setEnabled(True)
+        self.member.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def quote_failed(self, message: str, where: str | None) -> None:
+        self._quote_button.setEnabled(True)
+        self.show_error(message, where)
+
+    def quote_locator(self) -> str | None:
+        return self._quote
+
+    def set_busy(self, busy: bool) -> None:
+        super().set_busy(busy)
+        self._ok.setEnabled(not busy and self._quote is not None)
+
+    def _check(self) -> tuple[dict[str, Any] | None, str, QWidget | None]:
+        if self._quote is None:
+            return None, "Quote first: the policy is issued on the price shown.", self._quote_button
+        if not self.member.text().strip():
+            return None, "Member: enter the member's number (MBR-…).", self.member
+        return {"quote": self._quote, "member": self.member.text().strip(), "inception": self.inception.date().toPython()}, "", None
+
+    def _field_for(self, where: str) -> QWidget | None:
+        lowered = where.lower()
+        if "account" in lowered:
+            return self.account
+        if "member" in lowered:
+            return self.member
+        if "inception" in lowered:
+            return self.inception
+        if self.fields is not None:
+            return next((self.fields.widget(k) for k in self.fields.keys() if k in lowered), None)
+        return None

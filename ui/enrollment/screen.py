@@ -1,0 +1,538 @@
+"""Enrollment: find a policy, see its terms, history and premium, and issue, endorse, renew or cancel.
+
+Left, the policies found (by policy or member number, or a member's name;
+empty shows the latest changed). Right, the chosen policy: who and what it
+covers, its premium, and three tabs: terms, history (every issue, endorsement,
+renewal and cancellation, with what it did to the premium) and the premium
+charges and refunds in billing.
+
+Every read and write runs on the database worker (``ops.run_op``); writes
+announce ``policies`` on the change bus, and this screen refreshes from that.
+Actions are for enrollment clerks (and admins); anyone else who may open the
+screen (an auditor) reads only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import shiboken6
+
+from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claimdesk.services import errors
+from claimdesk.services.enrollment import policies, quotes, views
+from claimdesk.services.money import fmt_grouped, money
+from claimdesk.ui import ops
+from claimdesk.ui.context import AppContext
+from claimdesk.ui.enrollment.dialogs import CancelDialog, EndorseDialog, NewPolicyDialog, PolicyDialog, RenewDialog, field_label
+from claimdesk.ui.formatting import date_format
+from claimdesk.ui.shell import EmptyState
+from claimdesk.ui.theme import StatusBadge, money_font, status_word
+
+__all__ = ["EnrollmentScreen"]
+
+_CATEGORY_WORDS = {"ISSUANCE": "Issued", "ENDORSEMENT": "Endorsed", "RENEWAL": "Renewed", "CANCELLATION": "Cancelled"}
+
+
+def _table(parent: QWidget, name: str, headers: list[str], money_columns: tuple[int, ...] = ()) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setObjectName(name)
+    table.setAccessibleName(name.replace("Table", "").capitalize())
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setProperty("money_columns", money_columns)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    money_columns = table.property("money_columns") or ()
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem(value)
+            if c in money_columns:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setFont(money_font())
+            table.setItem(r, c, item)
+
+
+class EnrollmentScreen(QWidget):
+    """``status_message(text)`` says what an action did; ``print_policy_requested(locator)`` asks Documents for the schedule."""
+
+    status_message = Signal(str)
+    print_policy_requested = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("enrollmentScreen")
+        self.setAccessibleName("Enrollment")
+        self._ctx = ctx
+        self._locale = QLocale()
+        self._date_fmt = date_format(self._locale)
+        self._rows: list[views.PolicyRow] = []
+        self._detail: dict[str, Any] | None = None
+        self._selected: str | None = None
+        self._products: list[views.ProductForm] | None = None
+        self._can_write = ctx.has_role("enrollment")
+
+        self._search = QLineEdit(self)
+        self._search.setObjectName("policySearch")
+        self._search.setAccessibleName("Find policy")
+        self._search.setPlaceholderText("Policy or member number, or the member's name — Enter to find")
+        self._search.setClearButtonEnabled(True)
+        self._search.returnPressed.connect(self.refresh)
+        find = QPushButton("&Find", self)
+        find.setObjectName("findButton")
+        find.clicked.connect(self.refresh)
+        self._new = QPushButton("&New policy…", self)
+        self._new.setObjectName("newPolicyButton")
+        self._new.setToolTip("Quote a product and issue a policy (Ctrl+N)")
+        self._new.clicked.connect(self.ask_new_policy)
+        self._new.setEnabled(self._can_write)
+        bar = QHBoxLayout()
+        bar.addWidget(self._search, 1)
+        bar.addWidget(find)
+        bar.addSpacing(16)
+        bar.addWidget(self._new)
+
+        self._list = _table(self, "policiesTable", ["Policy", "Member", "Product", "Status", "Cover ends", "Premium / month"], (5,))
+        self._list.itemSelectionChanged.connect(self._on_selection)
+        self._count = QLabel(self)
+        self._count.setObjectName("policyCount")
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self._list, 1)
+        left_layout.addWidget(self._count)
+
+        self._right = QStackedWidget(self)
+        self._empty = EmptyState("No policy chosen", "Find a policy on the left, or start a new one.", "enrollment", self._right)
+        self._right.addWidget(self._empty)
+        self._right.addWidget(self._build_detail())
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(self._right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([600, 800])
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+        self._actions = {}
+        for key, text, shortcut, slot in (
+            ("new", "&New policy…", "Ctrl+N", self.ask_new_policy),
+            ("endorse", "&Endorse…", "Ctrl+E", self.ask_endorse),
+            ("renew", "&Renew…", "Ctrl+R", self.ask_renew),
+            ("cancel", "&Cancel policy…", "Ctrl+Shift+X", self.ask_cancel),
+            ("print", "&Print schedule", "Ctrl+P", self.print_schedule),
+            ("find", "&Find policy", "Ctrl+F", self._focus_search),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(f"{key}Action")
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            self._actions[key] = action
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(150)
+        self._refresh_timer.timeout.connect(self.refresh)
+        ops.change_bus().changed.connect(self._on_changes)
+        self._update_actions()
+        QTimer.singleShot(0, self.refresh)
+        if self._can_write and ctx.online:  # the dialogs ask the products' questions: have them ready
+            sessions = ctx.sessions
+            ops.run_op(self, lambda: views.products_on_sale(sessions), success=self._keep_products)
+
+    def _keep_products(self, products: list[views.ProductForm]) -> None:
+        self._products = products
+
+    # ------------------------------------------------------------ layout
+
+    def _build_detail(self) -> QWidget:
+        panel = QWidget(self)
+        panel.setObjectName("policyDetail")
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(8, 0, 0, 0)
+        head = QHBoxLayout()
+        self._title = QLabel(panel)
+        self._title.setObjectName("policyTitle")
+        self._title.setStyleSheet("QLabel#policyTitle { font-size: 15pt; font-weight: 600; }")
+        self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._badge = StatusBadge(parent=panel, label="Policy status")
+        head.addWidget(self._title)
+        head.addWidget(self._badge)
+        head.addStretch(1)
+        layout.addLayout(head)
+
+        facts = QFrame(panel)
+        facts.setObjectName("policyFacts")
+        facts.setFrameShape(QFrame.Shape.StyledPanel)
+        grid = QGridLayout(facts)
+        grid.setHorizontalSpacing(18)
+        self._facts: dict[str, QLabel] = {}
+        for i, (key, label) in enumerate((("member", "Member"), ("product", "Product"), ("inception", "Inception"), ("cover", "Cover"),
+                                          ("premium", "Premium"), ("answers", "Rated on"), ("changed", "Last changed"))):
+            name = QLabel(label, facts)
+            name.setStyleSheet("color: palette(placeholder-text);")
+            value = QLabel(facts)
+            value.setObjectName(f"fact_{key}")
+            value.setAccessibleName(label)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(name, i, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, i, 1)
+            self._facts[key] = value
+        grid.setColumnStretch(1, 1)
+        layout.addWidget(facts)
+
+        buttons = QHBoxLayout()
+        self._buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (("endorse", "&Endorse…", self.ask_endorse), ("renew", "&Renew…", self.ask_renew),
+                                ("cancel", "&Cancel policy…", self.ask_cancel), ("print", "&Print schedule", self.print_schedule)):
+            button = QPushButton(text.replace("&", "") if key != "endorse" else text, panel)
+            button.setObjectName(f"{key}Button")
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self._buttons[key] = button
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self._tabs = QTabWidget(panel)
+        self._tabs.setObjectName("policyTabs")
+        self._terms = _table(panel, "termsTable", ["Term", "From", "To", "Status", "Locator"])
+        self._history = _table(panel, "historyTable", ["Date", "Change", "Term", "What", "Premium", "Charge"], (4,))
+        self._charges = _table(panel, "chargesTable", ["Charge", "Kind", "Term", "Date", "Amount", "Status"], (4,))
+        self._tabs.addTab(self._history, "&History")
+        self._tabs.addTab(self._terms, "&Terms")
+        self._tabs.addTab(self._charges, "Premium &charges")
+        layout.addWidget(self._tabs, 1)
+        return panel
+
+    # ------------------------------------------------------------ reading
+
+    @Slot()
+    def refresh(self) -> None:
+        """Search again (and reload the chosen policy), on the worker."""
+        if not self._ctx.online:
+            self._count.setText("Offline: policies cannot be read until the database is back.")
+            return
+        sessions, query = self._ctx.sessions, self._search.text()
+        ops.run_op(self, lambda: views.find_policies(sessions, query), success=self._show_rows, progress_label="Finding policies")
+
+    def _show_rows(self, rows: list[views.PolicyRow]) -> None:
+        self._rows = rows
+        self._list.blockSignals(True)
+        _fill(self._list, [
+            [r.locator, r.member_name, r.product, status_word(r.status),
+             self._date(r.cover_ends) if r.cover_ends else "", f"{fmt_grouped(r.monthly_premium)} {r.currency}"]
+            for r in rows
+        ])
+        for i, r in enumerate(rows):
+            self._list.item(i, 1).setToolTip(r.member or "")
+        self._list.blockSignals(False)
+        limit = " (the first 200: narrow the search)" if len(rows) >= views.SEARCH_LIMIT else ""
+        self._count.setText(f"{len(rows):,} {'policy' if len(rows) == 1 else 'policies'}{limit}")
+        keep = next((i for i, r in enumerate(rows) if r.locator == self._selected), None)
+        if keep is None and len(rows) == 1:
+            keep = 0
+        if keep is not None:
+            self._list.selectRow(keep)
+            self.load_policy(rows[keep].locator)
+        elif self._selected is not None and self._detail is not None:
+            self.load_policy(self._selected)  # chosen earlier, not among these rows: keep showing it
+
+    @Slot()
+    def _on_selection(self) -> None:
+        row = self._list.currentRow()
+        if 0 <= row < len(self._rows):
+            self.load_policy(self._rows[row].locator)
+
+    def load_policy(self, locator: str) -> None:
+        self._selected = locator
+        sessions = self._ctx.sessions
+        ops.run_op(self, lambda: policies.policy_detail(sessions, locator), success=self._show_detail, progress_label=f"Loading {locator}")
+
+    def _show_detail(self, detail: dict[str, Any]) -> None:
+        policy = detail["policy"]
+        if policy["locator"] != self._selected:
+            return  # another policy was chosen while this one loaded
+        self._detail = detail
+        doc = policy["document"] or {}
+        premium = doc.get("premium") or {}
+        currency = premium.get("currency", "")
+        self._title.setText(policy["locator"])
+        self._badge.set_status(policy["status"])
+        self._facts["member"].setText(f"{policy['member_name']} ({policy['member']})" if policy["member"] else "—")
+        self._facts["product"].setText(f"{policy['product_name']} ({policy['product']}), version {policy['product_version']}")
+        self._facts["inception"].setText(self._date(policy["inception_date"]))
+        terms = detail["terms"]
+        if "cancellation" in doc:
+            cancelled = dt.date.fromisoformat(doc["cancellation"]["effective_date"])
+            self._facts["cover"].setText(f"Cancelled: no cover from {self._date(cancelled)} — {doc['cancellation']['reason']}")
+        elif terms:
+            last = terms[-1]
+            self._facts["cover"].setText(f"Term {last['term_number']}: {self._date(last['effective_from'])} to {self._date(last['effective_to'])}")
+        else:
+            self._facts["cover"].setText("—")
+        monthly = money(premium.get("amount", "0"))
+        yearly = money(doc["annual_premium"]) if doc.get("annual_premium") else monthly * 12
+        self._facts["premium"].setText(f"{fmt_grouped(monthly)} {currency} a month · {fmt_grouped(yearly)} {currency} a year")
+        answers = doc.get("answers") or {}
+        self._facts["answers"].setText(", ".join(f"{field_label(k)}: {self._answer(v)}" for k, v in answers.items() if v is not None and k != "start_date") or "—")
+        self._facts["changed"].setText(f"{policy['updated_at']:%Y-%m-%d %H:%M} by {policy['updated_by']}" if policy.get("updated_at") else "—")
+        _fill(self._terms, [[str(t["term_number"]), self._date(t["effective_from"]), self._date(t["effective_to"]), status_word(t["status"]), t["locator"]]
+                            for t in terms])
+        _fill(self._history, [self._history_row(h, currency) for h in detail["history"]])
+        _fill(self._charges, [[c["locator"], "Premium" if c["category"] == "PREMIUM" else "Refund", str(c["term_number"] or ""),
+                               self._date(c["charge_date"]), f"{'' if c['category'] == 'PREMIUM' else '−'}{fmt_grouped(c['amount'])} {c['currency']}",
+                               status_word(c["status"])] for c in detail["charges"]])
+        self._right.setCurrentIndex(1)
+        self._update_actions()
+
+    def _history_row(self, h: dict[str, Any], currency: str) -> list[str]:
+        doc = h["document"] or {}
+        category = h["category"]
+        if category == "ENDORSEMENT":
+            what = "; ".join(f"{field_label(k)} {self._answer(a)} → {self._answer(b)}" for k, (a, b) in (doc.get("changes") or {}).items())
+            what += f" ({doc['reason']})" if doc.get("reason") else ""
+        elif category == "CANCELLATION":
+            what = doc.get("reason", "")
+            if doc.get("premium_history"):
+                what += " — no premium history here; billing settles it"
+        elif category == "RENEWAL":
+            what = f"product version {doc.get('product_version', '')}, {fmt_grouped(money(doc.get('annual_premium', '0')))} a year"
+        else:
+            source = f"from {doc['quote_locator']}, " if doc.get("quote_locator") else ""
+            what = f"{source}{fmt_grouped(money(doc.get('annual_premium', '0')))} a year"
+        change = Decimal(doc.get("premium_change", "0"))
+        moved = "" if change == 0 else f"{'+' if change > 0 else '−'}{fmt_grouped(abs(change))} {doc.get('currency', currency)}"
+        return [self._date(h["effective_date"]), _CATEGORY_WORDS.get(category, category.capitalize()), str(h["term_number"] or ""), what, moved,
+                doc.get("charge", "")]
+
+    def _date(self, day: dt.date | None) -> str:
+        return self._locale.toString(QDate(day.year, day.month, day.day), self._date_fmt) if day else ""
+
+    @staticmethod
+    def _answer(value: Any) -> str:
+        return {"true": "yes", "false": "no"}.get(str(value), "—" if value is None else str(value))
+
+    # ------------------------------------------------------------ state
+
+    def _live(self) -> bool:
+        return self._detail is not None and self._detail["policy"]["status"] in policies.LIVE
+
+    def _update_actions(self) -> None:
+        chosen = self._detail is not None
+        write = self._can_write and self._ctx.online
+        for key, enabled in (("endorse", write and self._live()), ("renew", write and self._live()), ("cancel", write and self._live()),
+                             ("print", chosen), ("new", write)):
+            self._actions[key].setEnabled(enabled)
+            if key in self._buttons:
+                self._buttons[key].setEnabled(enabled)
+        self._new.setEnabled(write)
+        if not self._can_write:
+            for button in self._buttons.values():
+                button.setToolTip("Your role reads policies; changing them is for enrollment")
+
+    @Slot(object, object)
+    def _on_changes(self, changes: object, _initiator: object) -> None:
+        if ops.mentions(changes, {"policies"}):
+            self._refresh_timer.start()
+
+    @Slot()
+    def _focus_search(self) -> None:
+        self._search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._search.selectAll()
+
+    # ------------------------------------------------------------ actions
+
+    def _wire(self, dialog: PolicyDialog, op_for: Callable[[dict[str, Any]], Callable[[], policies.PolicyChange]]) -> None:
+        """``op_for(entry)`` makes the service call for what the person entered.
+
+        The dialog's signal goes to a method of this screen, not to a closure that holds it: a
+        closure on a child's signal that held the last reference to a Python-owned parent would
+        delete that parent from inside the child's destructor.
+        """
+        dialog.op_for = op_for  # type: ignore[attr-defined]
+        dialog.submitted.connect(self._on_dialog_submitted)
+
+    @Slot(object)
+    def _on_dialog_submitted(self, entry: dict[str, Any]) -> None:
+        dialog = self.sender()
+        if isinstance(dialog, PolicyDialog):
+            self._run(dialog, dialog.op_for(entry))
+
+    def _run(self, dialog: PolicyDialog, op: Callable[[], policies.PolicyChange]) -> None:
+        """Save on the worker; success closes the dialog, a refusal comes back into it."""
+        dialog.set_busy(True)
+
+        def failed(exc: BaseException) -> bool:
+            if not shiboken6.isValid(dialog) or not dialog.isVisible():
+                return False
+            if isinstance(exc, errors.ConflictError):
+                dialog.show_conflict(str(exc))
+                return True
+            if isinstance(exc, (errors.ValidationError, errors.NotFound, errors.PermissionDenied)):
+                dialog.show_error(str(exc), getattr(exc, "where", None))
+                return True
+            dialog.set_busy(False)
+            return False
+
+        new_policy = isinstance(dialog, NewPolicyDialog)
+
+        def succeeded(result: policies.PolicyChange) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.finish()
+            self._selected = result.locator
+            if new_policy:  # show the policy just issued on its own
+                self._search.setText(result.locator)
+            self.status_message.emit(result.message)
+
+        ops.run_op(self, op, success=succeeded, failure=failed, progress_label=dialog.windowTitle(), changes=lambda r: r.changes)
+
+    @Slot()
+    def ask_new_policy(self) -> NewPolicyDialog | None:
+        if not (self._can_write and self._ctx.online):
+            return None
+        if self._products is None:
+            sessions = self._ctx.sessions
+            ops.run_op(self, lambda: views.products_on_sale(sessions), success=self._open_new_policy, progress_label="Loading products")
+            return None
+        return self._open_new_policy(self._products)
+
+    def _open_new_policy(self, products: list[views.ProductForm]) -> NewPolicyDialog:
+        self._products = products
+        dialog = NewPolicyDialog(products, self)
+        sessions = self._ctx.sessions
+        dialog.quote_requested.connect(self._on_quote_requested)
+        self._wire(dialog, lambda v: lambda: policies.issue_policy(sessions, v["quote"], v["member"], v["inception"]))
+        dialog.open()
+        return dialog
+
+    @Slot(object)
+    def _on_quote_requested(self, value: dict[str, Any]) -> None:
+        dialog = self.sender()
+        if not isinstance(dialog, NewPolicyDialog):
+            return
+        sessions = self._ctx.sessions
+
+        def failed(exc: BaseException) -> bool:
+            if not shiboken6.isValid(dialog):
+                return False
+            if isinstance(exc, (errors.ValidationError, errors.NotFound)):
+                dialog.quote_failed(str(exc), getattr(exc, "where", None))
+                return True
+            dialog.quote_failed("The quote could not be made.", None)
+            return False
+
+        def quoted(q: quotes.QuoteResult) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.show_quote(q.locator, f"{fmt_grouped(q.premium)} {q.currency} a month "
+                                             f"({fmt_grouped(q.premium * 12)} a year), valid until {q.expires_at:%Y-%m-%d}")
+
+        ops.run_op(self, lambda: quotes.create_quote(sessions, value["account"], value["product"], value["answers"]),
+                   success=quoted, failure=failed, progress_label="Quoting")
+
+    @Slot()
+    def ask_endorse(self) -> EndorseDialog | None:
+        if not (self._live() and self._can_write):
+            return None
+        if self._products is None:
+            sessions = self._ctx.sessions
+            ops.run_op(self, lambda: views.products_on_sale(sessions), success=self._products_then_endorse, progress_label="Loading products")
+            return None
+        policy = self._detail["policy"]
+        product = next((p for p in self._products if p.code == policy["product"]), None)
+        fields = product.fields if product else ()
+        dialog = EndorseDialog(policy["locator"], fields, (policy["document"] or {}).get("answers") or {},
+                               max(dt.date.today(), policy["inception_date"]), self)
+        sessions, version, locator = self._ctx.sessions, policy["version"], policy["locator"]
+        self._wire(dialog, lambda v: lambda: policies.endorse_policy(
+            sessions, locator, v["effective"], v["changes"], reason=v["reason"], expected_version=version))
+        dialog.open()
+        return dialog
+
+    def _products_then_endorse(self, products: list[views.ProductForm]) -> None:
+        self._keep_products(products)
+        self.ask_endorse()
+
+    @Slot()
+    def ask_renew(self) -> RenewDialog | None:
+        if not (self._live() and self._can_write):
+            return None
+        policy, terms = self._detail["policy"], self._detail["terms"]
+        last = terms[-1]
+        dialog = RenewDialog(policy["locator"], last["term_number"], last["effective_to"] + dt.timedelta(days=1), self)
+        sessions, version, locator = self._ctx.sessions, policy["version"], policy["locator"]
+        self._wire(dialog, lambda _v: lambda: policies.renew_policy(sessions, locator, expected_version=version))
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def ask_cancel(self) -> CancelDialog | None:
+        if not (self._live() and self._can_write):
+            return None
+        policy = self._detail["policy"]
+        dialog = CancelDialog(policy["locator"], max(dt.date.today(), policy["inception_date"]), self)
+        sessions, version, locator = self._ctx.sessions, policy["version"], policy["locator"]
+        self._wire(dialog, lambda v: lambda: policies.cancel_policy(sessions, locator, v["effective"], v["reason"], expected_version=version))
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def print_schedule(self) -> None:
+        if self._detail is not None:
+            self.print_policy_requested.emit(self._detail["policy"]["locator"])
+
+    # ------------------------------------------------------------ for tests and the shell
+
+    def search(self, query: str) -> None:
+        self._search.setText(query)
+        self.refresh()
+
+    def rows(self) -> list[views.PolicyRow]:
+        return list(self._rows)
+
+    def detail(self) -> dict[str, Any] | None:
+        return self._detail
+
+    def fact(self, key: str) -> str:
+        return self._facts[key].text()
+
+    def table(self, name: str) -> QTableWidget:
+        return {"policies": self._list, "terms": self._terms, "history": self._history, "charges": self._charges}[name]
+
+    def button(self, key: str) -> QPushButton:
+        return self._buttons[key]
