@@ -306,6 +306,7 @@ class PolicyDocData:
     members: tuple[PolicyMember, ...]
     elements: tuple[PolicyElement, ...]
     premium: Premium
+    cancelled_from: dt.date | None = None  # a cancelled policy's first day without cover
 
     def __post_init__(self) -> None:
         _set(self, "policyholder_address", tuple(self.policyholder_address))

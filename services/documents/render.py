@@ -659,6 +659,8 @@ def render_policy(data: PolicyDocData, template: MarketTemplate) -> bytes:
             (label("term"), _value(term)),
             (label("premium"), ((template.money(premium.amount, premium.currency), bold),
                                 (f" {label(f'frequency.{premium.frequency}')}", VALUE.face))),
+            *([(label("status"), _value(label("status.cancelled").format(date=template.date(data.cancelled_from)), bold))]
+              if data.cancelled_from else []),
         ],
         width * 0.48,
     )

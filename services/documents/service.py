@@ -424,6 +424,7 @@ def _policy_row(conn: Connection, policy_locator: str) -> Any:
         text(
             """
             SELECT pol.id, pol.locator, pol.version, pol.market_code, pol.inception_date, pol.policyholder_party_id,
+                   pol.status, pol.document #>> '{cancellation,effective_date}' AS cancelled_from,
                    pol.document->'premium'->>'amount' AS premium_amount,
                    pol.document->'premium'->>'frequency' AS premium_frequency,
                    pol.document->'premium'->>'currency' AS premium_currency,
@@ -588,6 +589,7 @@ def _policy_data(conn: Connection, row: Any, document_locator: str, issue_date: 
         members=tuple(m for _, m in ordered_members),
         elements=tuple(elements),
         premium=_premium(row, elements[0].currency or row["account_currency"]),
+        cancelled_from=dt.date.fromisoformat(row["cancelled_from"]) if row["status"] == "CANCELLED" and row["cancelled_from"] else None,
     )
 
 

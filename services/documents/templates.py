@@ -120,6 +120,8 @@ BASE_LABELS: dict[str, dict[str, str]] = {
         "market": "Market",
         "term": "Coverage period",
         "term.open": "until cancelled",
+        "status": "Status",
+        "status.cancelled": "Cancelled: no cover from {date}",
         "premium": "Premium",
         "frequency.MONTHLY": "per month",
         "frequency.QUARTERLY": "per quarter",

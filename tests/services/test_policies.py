@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -14,12 +16,14 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from sqlalchemy import text
 
 from claimdesk.db import connect
 from claimdesk.migrate import upgrade
 from claimdesk.services import demo
 from claimdesk.services.claims import batch, intake
+from claimdesk.services.documents import service as documents
 from claimdesk.services.enrollment import group_load, policies, quotes
 from claimdesk.services.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from claimdesk.services.money import money
@@ -302,6 +306,10 @@ def test_cancellation_refunds_exactly_the_premium_not_earned(world):
                    c=cancelled.charges[0])
     assert refund == [("MEMBER", _m)]
     assert _one(db, "SELECT count(*) FROM enrollment.outbox WHERE topic = 'enrollment.policy.cancelled' AND key = :k", k=issued.locator) == 1
+    # Its schedule says so, in the market's date format.
+    pdf, _doc = documents.policy_pdf_for_policy(world["clerk"].sessions, issued.locator)
+    printed = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    assert f"Cancelled: no cover from {stop:%m/%d/%Y}" in printed and f"{(stop - DAY):%m/%d/%Y}" in printed
     # A cancelled policy takes no more changes.
     with pytest.raises(ValidationError, match="is CANCELLED; only an issued or active policy can be changed"):
         policies.endorse_policy(world["clerk"].sessions, issued.locator, stop - 10 * DAY, {"smoker": "yes"})
