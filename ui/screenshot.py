@@ -169,7 +169,7 @@ def _window_shot(controller, screen: str, out: Path) -> int:  # noqa: ANN001
         _settle(controller)
         found = _run_on_worker(controller, lambda: _busiest_policy(controller.ctx.sessions))
         if found:
-            window.screen_widget("enrollment").search(found)
+            window.screen_widget("enrollment").show_policy(found)
     _settle(controller)
     window.resize(*SIZE)
     _wait(lambda: False, 0.2)

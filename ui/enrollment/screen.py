@@ -123,7 +123,7 @@ class EnrollmentScreen(QWidget):
         bar.addSpacing(16)
         bar.addWidget(self._new)
 
-        self._list = _table(self, "policiesTable", ["Policy", "Member", "Product", "Status", "Cover ends", "Premium / month"], (5,))
+        self._list = _table(self, "policiesTable", ["Policy", "Member", "Status", "Cover ends", "Premium / month"], (4,))
         self._list.itemSelectionChanged.connect(self._on_selection)
         self._count = QLabel(self)
         self._count.setObjectName("policyCount")
@@ -255,11 +255,12 @@ class EnrollmentScreen(QWidget):
         self._rows = rows
         self._list.blockSignals(True)
         _fill(self._list, [
-            [r.locator, r.member_name, r.product, status_word(r.status),
+            [r.locator, r.member_name, status_word(r.status),
              self._date(r.cover_ends) if r.cover_ends else "", f"{fmt_grouped(r.monthly_premium)} {r.currency}"]
             for r in rows
         ])
         for i, r in enumerate(rows):
+            self._list.item(i, 0).setToolTip(r.product)
             self._list.item(i, 1).setToolTip(r.member or "")
         self._list.blockSignals(False)
         limit = " (the first 200: narrow the search)" if len(rows) >= views.SEARCH_LIMIT else ""
@@ -517,6 +518,13 @@ class EnrollmentScreen(QWidget):
             self.print_policy_requested.emit(self._detail["policy"]["locator"])
 
     # ------------------------------------------------------------ for tests and the shell
+
+    def show_policy(self, locator: str) -> None:
+        """The latest changed policies, with ``locator`` chosen (and shown even when it is not among them)."""
+        self._selected = locator
+        self._search.clear()
+        self.refresh()
+        self.load_policy(locator)
 
     def search(self, query: str) -> None:
         self._search.setText(query)
