@@ -7,10 +7,12 @@ and every check of what was written reads the database.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import QComboBox, QSpinBox
 from sqlalchemy import text
@@ -237,3 +239,30 @@ def test_find_by_name_and_a_reader_cannot_change_anything(qtbot, world):
     with qtbot.waitSignal(screen.print_policy_requested, timeout=TIMEOUT_MS) as asked:
         screen.button("print").click()
     assert asked.args == [issued.locator]
+
+
+def test_print_schedule_goes_to_documents_which_issues_and_previews_it(qtbot, world, monkeypatch):
+    """In the window as the app builds it: Print schedule shows Documents, which stores, spools and previews the schedule."""
+    from claimdesk.ui.app import build_main_window
+    from claimdesk.ui.documents import printing
+
+    previews = []
+    monkeypatch.setattr(printing, "preview_pdf", lambda parent, pdf, title, printed=None: previews.append((title, pdf)))
+    issued = _issued(world)
+    stored_before = _scalar(world, "SELECT count(*) FROM documents.documents")
+    ctx = AppContext(settings=world["settings"], db=world["db"], user=world["db"].user, roles=("enrollment",))
+    window = build_main_window(ctx)
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    assert window.show_screen("enrollment")
+    screen = window.screen_widget("enrollment")
+    _show(qtbot, screen, issued.locator)
+    screen.button("print").click()
+    assert window.current_screen() == "documents"
+    qtbot.waitUntil(lambda: bool(previews), timeout=TIMEOUT_MS)
+    title, pdf = previews[0]
+    assert title.startswith("Policy document DOC-")
+    printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert issued.locator in printed and "Schedule of Benefits" in printed
+    assert _scalar(world, "SELECT count(*) FROM documents.documents") == stored_before + 1
