@@ -112,6 +112,13 @@ def _not_too_early(day: dt.date, today: dt.date, where: str) -> None:
         raise ValidationError(f"{day.isoformat()} is more than {BACKDATE_DAYS} days ago; a change may be backdated at most that far", where=where)
 
 
+def _effective(conn, value: Any) -> dt.date:  # noqa: ANN001
+    """A change's effective date: a date, and not backdated too far."""
+    day = _date(value, "effective date")
+    _not_too_early(day, _today(conn), "effective date")
+    return day
+
+
 def _policy(conn, locator: str, expected_version: int | None) -> Any:  # noqa: ANN001
     row = conn.execute(
         text(
@@ -403,8 +410,7 @@ def endorse_policy(sessions, policy_locator: str, effective: Any, changes: Mappi
     with UnitOfWork(sessions) as uow:
         conn = uow.connection
         policy = _policy(conn, policy_locator, expected_version)
-        day = _date(effective, "effective date")
-        _not_too_early(day, _today(conn), "effective date")
+        day = _effective(conn, effective)
         terms = _terms(conn, policy.id)
         term = next((t for t in terms if t.status == "ACTIVE" and t.effective_from <= day <= t.effective_to), None)
         if term is None:
@@ -535,8 +541,7 @@ def cancel_policy(sessions, policy_locator: str, effective: Any, reason: str, *,
     with UnitOfWork(sessions) as uow:
         conn = uow.connection
         policy = _policy(conn, policy_locator, expected_version)
-        day = _date(effective, "effective date")
-        _not_too_early(day, _today(conn), "effective date")
+        day = _effective(conn, effective)
         terms = [t for t in _terms(conn, policy.id) if t.status == "ACTIVE"]
         if day < policy.inception_date:
             raise ValidationError(f"{policy.locator} starts on {policy.inception_date.isoformat()}; cancel from then at the earliest", where="effective date")

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut, QShowEvent
+from PySide6.QtGui import QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -34,12 +33,12 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from claimdesk.services.money import fmt_grouped, money
 from claimdesk.ui.focus import tab_chain
+from claimdesk.ui.forms import FormDialog
 from claimdesk.ui.theme import money_font
 
 __all__ = [
@@ -76,15 +75,14 @@ class ActionInput:
     deny_carc: str | None = None  # line override: deny the line with this CARC
 
 
-class ActionDialog(QDialog):
-    """A titled form with a mandatory note, an inline error line and a confirm button.
+class ActionDialog(FormDialog):
+    """A claim action's form with a mandatory note, an inline error line and a confirm button.
 
     ``submitted(ActionInput)`` when the person confirms and the entry passes
     the dialog's own checks; ``reload_requested()`` from the Reload button a
     conflict shows.
     """
 
-    submitted = Signal(object)
     reload_requested = Signal()
 
     def __init__(
@@ -98,30 +96,8 @@ class ActionDialog(QDialog):
         note_prompt: str = "Why? The note goes into the claim's history.",
         confirm_check: str | None = None,
     ):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        self.setObjectName("claimActionDialog")
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumWidth(600)
         self._note_required = note_required
-        self._busy = False
-        self._first_field: QWidget | None = None
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-
-        self._intro = QLabel(intro, self)
-        self._intro.setWordWrap(True)
-        self._intro.setTextFormat(Qt.TextFormat.PlainText)
-        self._intro.setAccessibleName(intro)
-        layout.addWidget(self._intro)
-
-        self._form = QFormLayout()
-        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(self._form)
-        self._build_fields(self._form)
+        super().__init__(title, intro, confirm_text, parent, name="claimActionDialog")
 
         self._note = QPlainTextEdit(self)
         self._note.setObjectName("note")
@@ -132,7 +108,7 @@ class ActionDialog(QDialog):
         self._note.setFixedHeight(self._note.fontMetrics().lineSpacing() * 4 + 14)
         note_label = QLabel("&Note" + (" (required)" if note_required else ""), self)
         note_label.setBuddy(self._note)
-        self._form.addRow(note_label, self._note)
+        self.form.addRow(note_label, self._note)
         if self._first_field is None:
             self._first_field = self._note
 
@@ -141,23 +117,8 @@ class ActionDialog(QDialog):
             self._confirm = QCheckBox(confirm_check, self)
             self._confirm.setObjectName("confirmCheck")
             self._confirm.setAccessibleName(confirm_check)
-            self._form.addRow("", self._confirm)
+            self.form.addRow("", self._confirm)
 
-        # The error line: text first (never colour alone), read out by screen readers.
-        self._error = QLabel(self)
-        self._error.setObjectName("dialogError")
-        self._error.setWordWrap(True)
-        self._error.setTextFormat(Qt.TextFormat.PlainText)
-        self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._error.setAccessibleName("Problem")
-        self._error.setStyleSheet(
-            "QLabel#dialogError { color: #9f2323; background: #fbe5e5; border: 1px solid #9f2323;"
-            " border-radius: 3px; padding: 4px 6px; }"
-        )
-        self._error.hide()
-        layout.addWidget(self._error)
-
-        self._buttons = QDialogButtonBox(self)
         self._reload = QPushButton("&Reload claim", self)
         self._reload.setObjectName("reloadButton")
         self._reload.setAccessibleName("Reload claim")
@@ -165,35 +126,14 @@ class ActionDialog(QDialog):
         self._reload.setAutoDefault(False)
         self._buttons.addButton(self._reload, QDialogButtonBox.ButtonRole.ResetRole)
         self._reload.hide()  # after addButton, which shows it; only a conflict offers a reload
-        self._confirm_text = confirm_text
-        self._ok = self._buttons.addButton(confirm_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        self._ok.setObjectName("confirmButton")
-        self._ok.setAccessibleName(confirm_text.replace("&", ""))
-        self._ok.setToolTip(f"{confirm_text.replace('&', '')} (Ctrl+Enter)")
-        self._cancel = self._buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self._cancel.setAccessibleName("Cancel")
-        self._cancel.setToolTip("Close without saving (Escape)")
-        # The dialog decides when it may close: accepted only after the save worked.
-        self._buttons.accepted.connect(self.submit)
-        self._buttons.rejected.connect(self.reject)
         self._reload.clicked.connect(self.reload_requested)
-        layout.addWidget(self._buttons)
-
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(self.submit)
 
     # ------------------------------------------------------------------ for subclasses
 
-    def _build_fields(self, form: QFormLayout) -> None:
-        """Add the dialog's own rows above the note; set ``_first_field``."""
-
     def _check(self) -> tuple[ActionInput | None, str, QWidget | None]:
-        """The entry, or why not: (input, message, widget to focus)."""
         return ActionInput(note=self.note()), "", None
 
     def _field_for(self, where: str) -> QWidget | None:
-        """The control a service's ``ValidationError.where`` refers to."""
         return self._note if "note" in where.lower() else None
 
     # ------------------------------------------------------------------ public
@@ -207,9 +147,6 @@ class ActionDialog(QDialog):
     def note_edit(self) -> QPlainTextEdit:
         return self._note
 
-    def confirm_button(self) -> QPushButton:
-        return self._ok
-
     def reload_button(self) -> QPushButton:
         return self._reload
 
@@ -217,60 +154,23 @@ class ActionDialog(QDialog):
         if self._confirm is not None:
             self._confirm.setChecked(checked)
 
-    def error_text(self) -> str:
-        return self._error.text() if not self._error.isHidden() else ""
-
-    def is_busy(self) -> bool:
-        return self._busy
-
-    @Slot()
-    def submit(self) -> None:
-        """What the confirm button does: check, then ask the screen to save."""
-        if self._busy:
-            return
+    def _validate(self) -> tuple[ActionInput | None, str, QWidget | None]:
+        """The form's own checks, then the note's."""
         value, message, field = self._check()
-        if value is not None:
-            value, message, field = self._check_note(value)
-        if value is None:
-            self.show_error(message, focus=field)
-            return
-        self._clear_error()
-        self.submitted.emit(value)
+        return self._check_note(value) if value is not None else (None, message, field)
 
     def set_busy(self, busy: bool) -> None:
-        """While the save runs: nothing editable, nothing to press twice; Cancel still works."""
-        self._busy = busy
-        for child in self.children():
-            if isinstance(child, QWidget) and not isinstance(child, (QLabel, QDialogButtonBox)):
-                child.setEnabled(not busy)
-        self._ok.setEnabled(not busy)
+        super().set_busy(busy)
         self._reload.setEnabled(not busy)
-        self._ok.setText("Saving…" if busy else self._confirm_text)
-        self._cancel.setToolTip(
-            "Close this window; the save already sent still completes, and the status bar says how it went"
-            if busy
-            else "Close without saving (Escape)"
-        )
-        if not busy:
-            self._sync_enabled()
 
     def show_error(self, message: str, where: str | None = None, *, focus: QWidget | None = None) -> None:
-        """Say what is wrong (and where) inline; put the cursor in the field to fix."""
-        self.set_busy(False)
         self._reload.hide()
-        self._error.setText(message)
-        self._error.setAccessibleDescription(message)
-        self._error.show()
-        target = focus or (self._field_for(where) if where else None)
-        if target is not None and target.isEnabled():
-            target.setFocus(Qt.FocusReason.OtherFocusReason)
+        super().show_error(message, where, focus=focus)
 
     def show_conflict(self, message: str) -> None:
         """Someone saved the claim first: say who and when, offer a reload, keep the entry."""
         self.set_busy(False)
-        self._error.setText(f"{message} What you typed is kept.")
-        self._error.setAccessibleDescription(self._error.text())
-        self._error.show()
+        self._say(f"{message} What you typed is kept.")
         self._reload.show()
         self._reload.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -278,28 +178,10 @@ class ActionDialog(QDialog):
         """After a reload asked from this dialog: the new state, and the way on."""
         self.set_busy(False)
         self._reload.hide()
-        self._error.setText(message)
-        self._error.setAccessibleDescription(message)
-        self._error.show()
+        self._say(message)
         self._ok.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def finish(self) -> None:
-        """The save worked: close as accepted."""
-        self._busy = False
-        self.accept()
-
-    # ------------------------------------------------------------------ Qt
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        # Focus lands where work starts, not on a button.
-        if self._first_field is not None:
-            self._first_field.setFocus(Qt.FocusReason.PopupFocusReason)
-
     # ------------------------------------------------------------------ private
-
-    def _sync_enabled(self) -> None:
-        """Subclasses re-apply their own enabled rules after a busy spell."""
 
     def _check_note(self, value: ActionInput) -> tuple[ActionInput | None, str, QWidget | None]:
         if self._note_required and not value.note:
@@ -311,8 +193,7 @@ class ActionDialog(QDialog):
         return value, "", None
 
     def _clear_error(self) -> None:
-        self._error.clear()
-        self._error.hide()
+        super()._clear_error()
         self._reload.hide()
 
 

@@ -14,13 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,13 +25,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from claimdesk.services.enrollment.quotes import FieldDefinition
 from claimdesk.services.enrollment.views import ProductForm
 from claimdesk.services.money import fmt_grouped
+from claimdesk.ui.forms import FormDialog
 
 __all__ = ["AnswerFields", "CancelDialog", "EndorseDialog", "NewPolicyDialog", "PolicyDialog", "RenewDialog"]
 
@@ -142,114 +139,17 @@ class AnswerFields:
                     break
 
 
-class PolicyDialog(QDialog):
-    """A titled form with an inline error line and a confirm button; ``submitted(dict)`` when the entry passes its checks."""
-
-    submitted = Signal(object)
+class PolicyDialog(FormDialog):
+    """A policy action's form: ``submitted(dict)`` when the entry passes its checks."""
 
     def __init__(self, title: str, intro: str, confirm_text: str, parent: QWidget | None = None, *, name: str):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        super().__init__(title, intro, confirm_text, parent, name=name, min_width=640)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setMinimumWidth(640)
-        self._busy = False
-        self._first_field: QWidget | None = None
-        layout = QVBoxLayout(self)
-        self._intro = QLabel(intro, self)
-        self._intro.setWordWrap(True)
-        self._intro.setTextFormat(Qt.TextFormat.PlainText)
-        self._intro.setAccessibleName(intro)
-        layout.addWidget(self._intro)
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        layout.addLayout(self.form)
-        self._error = QLabel(self)
-        self._error.setObjectName("dialogError")
-        self._error.setWordWrap(True)
-        self._error.setTextFormat(Qt.TextFormat.PlainText)
-        self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._error.setAccessibleName("Problem")
-        self._error.setStyleSheet(
-            "QLabel#dialogError { color: #9f2323; background: #fbe5e5; border: 1px solid #9f2323; border-radius: 3px; padding: 4px 6px; }"
-        )
-        self._error.hide()
-        layout.addWidget(self._error)
-        self.buttons = QDialogButtonBox(self)
-        self._confirm_text = confirm_text
-        self._ok = self.buttons.addButton(confirm_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        self._ok.setObjectName("confirmButton")
-        self._ok.setAccessibleName(confirm_text.replace("&", ""))
-        self._ok.setToolTip(f"{confirm_text.replace('&', '')} (Ctrl+Enter)")
-        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setAccessibleName("Cancel")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self).activated.connect(self.submit)
-
-    # ------------------------------------------------------------ for subclasses
-
-    def _check(self) -> tuple[dict[str, Any] | None, str, QWidget | None]:
-        return {}, "", None
-
-    def _field_for(self, where: str) -> QWidget | None:
-        return None
-
-    # ------------------------------------------------------------ public
-
-    def confirm_button(self) -> QPushButton:
-        return self._ok
-
-    def error_text(self) -> str:
-        return self._error.text() if not self._error.isHidden() else ""
-
-    def is_busy(self) -> bool:
-        return self._busy
-
-    @Slot()
-    def submit(self) -> None:
-        if self._busy:
-            return
-        value, message, field = self._check()
-        if value is None:
-            self.show_error(message, focus=field)
-            return
-        self._error.hide()
-        self.submitted.emit(value)
-
-    def set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        for child in self.findChildren(QWidget):
-            if not isinstance(child, (QLabel, QDialogButtonBox)) and child.parent() is self:
-                child.setEnabled(not busy)
-        self._ok.setEnabled(not busy)
-        self._ok.setText("Saving…" if busy else self._confirm_text)
-
-    def show_error(self, message: str, where: str | None = None, *, focus: QWidget | None = None) -> None:
-        self.set_busy(False)
-        self._error.setText(message)
-        self._error.setAccessibleDescription(message)
-        self._error.show()
-        target = focus or (self._field_for(where) if where else None)
-        if target is not None:
-            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_conflict(self, message: str) -> None:
+        """Someone changed the policy first: say who and when; the entry stays for another try."""
         self.show_error(f"{message} What you entered is kept; close this window to see the policy as it is now.")
-
-    def finish(self) -> None:
-        self._busy = False
-        self.accept()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._first_field is not None:
-            self._first_field.setFocus(Qt.FocusReason.PopupFocusReason)
 
 
 class EndorseDialog(PolicyDialog):
