@@ -40,6 +40,7 @@ class LoadResult:
     loaded: int
     message: str
     changes: frozenset[str] = frozenset({"schemes", "parties"})
+    member_locators: tuple[str, ...] = ()
 
 
 def parse_members_csv(content: str, today: dt.date, source: str = "CSV") -> list[MemberRow]:
@@ -148,4 +149,6 @@ def load_members_text(sessions, scheme_code: str, content: str, source: str = "C
             {"c": scheme_code, "p": json.dumps({"scheme": scheme_code, "job": job, "members": len(rows)})},
         )
         uow.commit()
-    return LoadResult(job, scheme_code, len(rows), f"{len(rows)} members joined {scheme_code} (job {job})")
+    shown = ", ".join(locators[:10]) + (f" and {len(locators) - 10:,} more" if len(locators) > 10 else "")
+    return LoadResult(job, scheme_code, len(rows), f"{len(rows)} members joined {scheme_code} (job {job}): {shown}",
+                      member_locators=tuple(locators))

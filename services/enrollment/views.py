@@ -102,3 +102,23 @@ def products_on_sale(sessions) -> list[ProductForm]:  # noqa: ANN001
             forms.append(ProductForm(v.code, v.name, v.version, money(premium.get("amount", "0")), premium.get("currency") or "USD",
                                      tuple(fields.values())))
     return forms
+
+
+@dataclass(frozen=True)
+class SchemeRow:
+    code: str
+    name: str
+    status: str
+    members: int
+
+
+def schemes(sessions) -> list[SchemeRow]:  # noqa: ANN001
+    """Every group scheme with its member count, active ones first."""
+    with UnitOfWork(sessions) as uow:
+        rows = uow.connection.execute(
+            text(
+                "SELECT s.code, s.name, s.status, (SELECT count(*) FROM group_scheme.scheme_members m WHERE m.scheme_id = s.id) AS members "
+                "FROM group_scheme.schemes s ORDER BY s.status <> 'ACTIVE', s.code"
+            )
+        ).all()
+    return [SchemeRow(r.code, r.name, r.status, r.members) for r in rows]

@@ -23,7 +23,7 @@ from claimdesk.services import demo
 from claimdesk.services.enrollment import group_load, policies, quotes
 from claimdesk.settings import Settings
 from claimdesk.ui.context import AppContext
-from claimdesk.ui.enrollment.dialogs import CancelDialog, EndorseDialog, NewPolicyDialog, RenewDialog
+from claimdesk.ui.enrollment.dialogs import CancelDialog, EndorseDialog, NewPolicyDialog, RenewDialog, SchemeLoadDialog
 from claimdesk.ui.enrollment.screen import EnrollmentScreen
 from tests.conftest import _as_url, _fresh_database
 
@@ -266,3 +266,37 @@ def test_print_schedule_goes_to_documents_which_issues_and_previews_it(qtbot, wo
     printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert issued.locator in printed and "Schedule of Benefits" in printed
     assert _scalar(world, "SELECT count(*) FROM documents.documents") == stored_before + 1
+
+
+def test_load_scheme_members_from_a_csv_all_or_nothing(qtbot, world, tmp_path):
+    screen = _screen(qtbot, world)
+    tag = uuid.uuid4().hex[:8]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"first_name,last_name,date_of_birth\nAda,Ok{tag},1980-01-02\nBo,Bad{tag},1980-02-30\n")
+    parties_before = _scalar(world, "SELECT count(*) FROM policy_admin.parties")
+    dialog = _dialog(qtbot, screen, screen.ask_load_scheme, SchemeLoadDialog)
+    assert dialog.scheme.currentData() == world["scheme"]
+    dialog.submit()
+    assert dialog.error_text() == "CSV file: choose the file with the members."
+    dialog.path.setText(str(bad))
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.error_text() != "", timeout=TIMEOUT_MS)
+    assert "line 3: date_of_birth '1980-02-30' is not a date (YYYY-MM-DD)" in dialog.error_text()
+    assert _scalar(world, "SELECT count(*) FROM policy_admin.parties") == parties_before  # the good row was not loaded either
+    good = tmp_path / "good.csv"
+    good.write_text(f"first_name,last_name,date_of_birth,email\nAda,Ok{tag},1980-01-02,ada@example.com\nBo,Fine{tag},1981-03-04,\n")
+    dialog.path.setText(str(good))
+    with qtbot.waitSignal(screen.status_message, timeout=TIMEOUT_MS) as said:
+        dialog.submit()
+    assert said.args[0].startswith(f"2 members joined {world['scheme']}")
+    loaded = [r[0] for r in _rows_of(world, "SELECT locator FROM policy_admin.parties WHERE last_name IN (:a, :b) ORDER BY locator",
+                                     a=f"Ok{tag}", b=f"Fine{tag}")]
+    assert len(loaded) == 2
+    # The dialog stays open with the new member numbers, for the policies to issue next.
+    assert dialog.isVisible() and all(m in dialog.result.text() for m in loaded)
+    assert not dialog.confirm_button().isEnabled()
+
+
+def _rows_of(world, sql: str, **params):
+    with world["db"].engine.connect() as conn:
+        return conn.execute(text(sql), params).all()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from claimdesk.services.enrollment.quotes import FieldDefinition
-from claimdesk.services.enrollment.views import ProductForm
+from claimdesk.services.enrollment.views import ProductForm, SchemeRow
 from claimdesk.services.money import fmt_grouped
 from claimdesk.ui.forms import FormDialog
 
-__all__ = ["AnswerFields", "CancelDialog", "EndorseDialog", "NewPolicyDialog", "PolicyDialog", "RenewDialog"]
+__all__ = ["AnswerFields", "CancelDialog", "EndorseDialog", "NewPolicyDialog", "PolicyDialog", "RenewDialog", "SchemeLoadDialog"]
 
 MAX_REASON = 500
 _LABELS = {"start_date": "Start date", "smoker": "Smoker", "dependants": "Dependants", "region": "Region", "occupation": "Occupation"}
@@ -384,3 +385,78 @@ class NewPolicyDialog(PolicyDialog):
         if self.fields is not None:
             return next((self.fields.widget(k) for k in self.fields.keys() if k in lowered), None)
         return None
+
+
+class SchemeLoadDialog(PolicyDialog):
+    """A group scheme and a CSV file of its new members; every row is checked first, then all are loaded or none.
+
+    After a load the dialog stays open with the new member numbers, selectable,
+    because the clerk issues their policies next.
+    """
+
+    def __init__(self, schemes: Sequence[SchemeRow], parent: QWidget | None = None):
+        super().__init__(
+            "Load group scheme members",
+            "Add people to a group scheme from a CSV file with the columns first_name, last_name, date_of_birth "
+            "(YYYY-MM-DD) and optionally email and phone. Every row is checked first; a bad row loads nothing.",
+            "&Load", parent, name="schemeLoadDialog",
+        )
+        self.scheme = QComboBox(self)
+        self.scheme.setObjectName("schemeCombo")
+        self.scheme.setAccessibleName("Scheme")
+        for s in schemes:
+            self.scheme.addItem(f"{s.name} ({s.code}) · {s.members:,} members" + ("" if s.status == "ACTIVE" else f" · {s.status.lower()}"), s.code)
+        self.form.addRow("&Scheme", self.scheme)
+        self.path = QLineEdit(self)
+        self.path.setObjectName("pathEdit")
+        self.path.setAccessibleName("CSV file")
+        self.path.setPlaceholderText("members.csv")
+        browse = QPushButton("&Browse…", self)
+        browse.setObjectName("browseButton")
+        browse.clicked.connect(self._browse)
+        row = QWidget(self)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.path, 1)
+        line.addWidget(browse)
+        self.form.addRow("CSV &file", row)
+        self.result = QLabel(self)
+        self.result.setObjectName("loadResult")
+        self.result.setAccessibleName("Loaded")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.hide()
+        self.form.addRow(self.result)
+        self._first_field = self.path
+
+    @Slot()
+    def _browse(self) -> None:
+        chooser = QFileDialog(self, "Members CSV", self.path.text() or "", "CSV files (*.csv);;All files (*)")
+        chooser.setObjectName("csvChooser")
+        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        chooser.fileSelected.connect(self.path.setText)
+        chooser.open()
+
+    def _check(self) -> tuple[dict[str, Any] | None, str, QWidget | None]:
+        if self.scheme.currentData() is None:
+            return None, "Scheme: there is no group scheme to load into.", self.scheme
+        if not self.path.text().strip():
+            return None, "CSV file: choose the file with the members.", self.path
+        return {"scheme": self.scheme.currentData(), "path": self.path.text().strip()}, "", None
+
+    def _field_for(self, where: str) -> QWidget | None:
+        return self.scheme if where == "scheme" else self.path
+
+    def show_loaded(self, message: str) -> None:
+        """The load worked: the member numbers stay on screen; the dialog now only closes."""
+        self.set_busy(False)
+        self._clear_error()
+        self.result.setText(message)
+        self.result.setAccessibleDescription(message)
+        self.result.show()
+        self.result.setMinimumHeight(self.result.heightForWidth(max(self.result.width(), 400)))
+        self.adjustSize()
+        self._ok.setEnabled(False)
+        self._ok.setText("Loaded")
+        self._cancel.setText("Close")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -42,11 +43,19 @@ from PySide6.QtWidgets import (
 )
 
 from claimdesk.services import errors
-from claimdesk.services.enrollment import policies, quotes, views
+from claimdesk.services.enrollment import group_load, policies, quotes, views
 from claimdesk.services.money import fmt_grouped, money
 from claimdesk.ui import ops
 from claimdesk.ui.context import AppContext
-from claimdesk.ui.enrollment.dialogs import CancelDialog, EndorseDialog, NewPolicyDialog, PolicyDialog, RenewDialog, field_label
+from claimdesk.ui.enrollment.dialogs import (
+    CancelDialog,
+    EndorseDialog,
+    NewPolicyDialog,
+    PolicyDialog,
+    RenewDialog,
+    SchemeLoadDialog,
+    field_label,
+)
 from claimdesk.ui.formatting import date_format
 from claimdesk.ui.shell import EmptyState
 from claimdesk.ui.theme import StatusBadge, money_font, status_word
@@ -121,6 +130,12 @@ class EnrollmentScreen(QWidget):
         bar.addWidget(self._search, 1)
         bar.addWidget(find)
         bar.addSpacing(16)
+        self._load = QPushButton("&Load scheme members…", self)
+        self._load.setObjectName("loadSchemeButton")
+        self._load.setToolTip("Add people to a group scheme from a CSV file (Ctrl+L)")
+        self._load.clicked.connect(self.ask_load_scheme)
+        self._load.setEnabled(self._can_write)
+        bar.addWidget(self._load)
         bar.addWidget(self._new)
 
         self._list = _table(self, "policiesTable", ["Policy", "Member", "Status", "Cover ends", "Premium / month"], (4,))
@@ -151,6 +166,7 @@ class EnrollmentScreen(QWidget):
         self._actions = {}
         for key, text, shortcut, slot in (
             ("new", "&New policy…", "Ctrl+N", self.ask_new_policy),
+            ("load", "&Load scheme members…", "Ctrl+L", self.ask_load_scheme),
             ("endorse", "&Endorse…", "Ctrl+E", self.ask_endorse),
             ("renew", "&Renew…", "Ctrl+R", self.ask_renew),
             ("cancel", "&Cancel policy…", "Ctrl+Shift+X", self.ask_cancel),
@@ -358,11 +374,12 @@ class EnrollmentScreen(QWidget):
         chosen = self._detail is not None
         write = self._can_write and self._ctx.online
         for key, enabled in (("endorse", write and self._live()), ("renew", write and self._live()), ("cancel", write and self._live()),
-                             ("print", chosen), ("new", write)):
+                             ("print", chosen), ("new", write), ("load", write)):
             self._actions[key].setEnabled(enabled)
             if key in self._buttons:
                 self._buttons[key].setEnabled(enabled)
         self._new.setEnabled(write)
+        self._load.setEnabled(write)
         if not self._can_write:
             for button in self._buttons.values():
                 button.setToolTip("Your role reads policies; changing them is for enrollment")
@@ -511,6 +528,46 @@ class EnrollmentScreen(QWidget):
         self._wire(dialog, lambda v: lambda: policies.cancel_policy(sessions, locator, v["effective"], v["reason"], expected_version=version))
         dialog.open()
         return dialog
+
+    @Slot()
+    def ask_load_scheme(self) -> None:
+        """The schemes first (on the worker), then the dialog."""
+        if not (self._can_write and self._ctx.online):
+            return
+        sessions = self._ctx.sessions
+        ops.run_op(self, lambda: views.schemes(sessions), success=self._open_scheme_load, progress_label="Loading schemes")
+
+    def _open_scheme_load(self, schemes: list[views.SchemeRow]) -> SchemeLoadDialog:
+        dialog = SchemeLoadDialog(schemes, self)
+        dialog.submitted.connect(self._on_scheme_submitted)
+        dialog.open()
+        return dialog
+
+    @Slot(object)
+    def _on_scheme_submitted(self, entry: dict[str, Any]) -> None:
+        dialog = self.sender()
+        if not isinstance(dialog, SchemeLoadDialog):
+            return
+        sessions, code, path = self._ctx.sessions, entry["scheme"], Path(entry["path"])
+        dialog.set_busy(True)
+
+        def failed(exc: BaseException) -> bool:
+            if not shiboken6.isValid(dialog):
+                return False
+            if isinstance(exc, (errors.ValidationError, errors.PermissionDenied)):
+                dialog.show_error(str(exc), getattr(exc, "where", None))
+                return True
+            dialog.set_busy(False)
+            return False
+
+        def loaded(result: group_load.LoadResult) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.show_loaded(result.message)
+            self.status_message.emit(f"{result.loaded:,} members joined {result.scheme_code} (job {result.job_locator})")
+
+        # The file is read on the worker too: nothing slow on the GUI thread.
+        ops.run_op(self, lambda: group_load.load_members(sessions, code, path), success=loaded, failure=failed,
+                   progress_label=f"Loading members into {code}", changes=lambda r: r.changes)
 
     @Slot()
     def print_schedule(self) -> None:
