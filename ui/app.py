@@ -41,7 +41,7 @@ RETRY_MS = 10_000
 OFFLINE_SCREENS = frozenset({"documents"})
 # The screens this module registers that need the database; re-registered
 # when an offline start goes online so none keeps a widget built offline.
-_DB_SCREENS = ("claims", "enrollment")
+_DB_SCREENS = ("claims", "eligibility", "enrollment")
 DEMO_MEMBERS = 300
 DEMO_CLAIMS = 3000
 
@@ -98,6 +98,13 @@ def register_screens(window: MainWindow, ctx: AppContext, qsettings: QSettings |
 
     if only is None or "claims" in only:
         window.register_screen("claims", "Claims", "claims", claims, "Ctrl+1")
+    def eligibility() -> QWidget:
+        from claimdesk.ui.eligibility.screen import EligibilityScreen
+
+        return _relay_messages(EligibilityScreen(ctx), window)
+
+    if only is None or "eligibility" in only:
+        window.register_screen("eligibility", "Eligibility", "eligibility", eligibility, "Ctrl+2")
     if only is None or "enrollment" in only:
         window.register_screen("enrollment", "Enrollment", "enrollment", enrollment, "Ctrl+3")
     if documents is not None and (only is None or "documents" in only):

@@ -165,6 +165,12 @@ def _window_shot(controller, screen: str, out: Path) -> int:  # noqa: ANN001
                 print("claimdesk: no pended or priced claim to show; load demo data first", file=sys.stderr)
                 return 1
             workspace.open_claim(*found)
+    if key == "eligibility":
+        _settle(controller)
+        found = _run_on_worker(controller, lambda: _member_with_claims(controller.ctx.sessions))
+        if found:
+            window.screen_widget("eligibility").search(found)
+            window.screen_widget("eligibility").show_tab("balances")
     if key == "enrollment":
         _settle(controller)
         found = _run_on_worker(controller, lambda: _busiest_policy(controller.ctx.sessions))
@@ -204,6 +210,21 @@ def _busiest_policy(sessions) -> str | None:  # noqa: ANN001
             text(
                 "SELECT p.locator FROM enrollment.policies p JOIN enrollment.policy_transactions x ON x.policy_id = p.id "
                 "GROUP BY p.id, p.locator ORDER BY count(*) DESC, max(x.created_at) DESC LIMIT 1"
+            )
+        ).scalar()
+
+
+def _member_with_claims(sessions) -> str | None:  # noqa: ANN001
+    """A covered member with the most claims: balances used, claims listed."""
+    from sqlalchemy import text
+
+    from claimdesk.services.uow import UnitOfWork
+
+    with UnitOfWork(sessions) as uow:
+        return uow.connection.execute(
+            text(
+                "SELECT p.locator FROM claims.claims c JOIN policy_admin.parties p ON p.id = c.claimant_party_id "
+                "WHERE c.status = 'FINALIZED' GROUP BY p.id, p.locator ORDER BY count(*) DESC, p.locator LIMIT 1"
             )
         ).scalar()
 

@@ -267,6 +267,8 @@ _BADGES: dict[str, tuple[str, str]] = {
     "IN_NETWORK": ("In network", "green"),
     "OUT_OF_NETWORK": ("Out of network", "amber"),
     "ACTIVE": ("Active", "green"),
+    "COVERED": ("Covered", "green"),
+    "NOT_COVERED": ("Not covered", "red"),
     "ISSUED": ("Issued", "blue"),
     "CANCELLED": ("Cancelled", "red"),
     "EXPIRED": ("Expired", "grey"),

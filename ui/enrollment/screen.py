@@ -25,18 +25,15 @@ import shiboken6
 from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -58,39 +55,12 @@ from claimdesk.ui.enrollment.dialogs import (
 )
 from claimdesk.ui.formatting import date_format
 from claimdesk.ui.shell import EmptyState
-from claimdesk.ui.theme import StatusBadge, money_font, status_word
+from claimdesk.ui.tables import fill_table, simple_table
+from claimdesk.ui.theme import StatusBadge, status_word
 
 __all__ = ["EnrollmentScreen"]
 
 _CATEGORY_WORDS = {"ISSUANCE": "Issued", "ENDORSEMENT": "Endorsed", "RENEWAL": "Renewed", "CANCELLATION": "Cancelled"}
-
-
-def _table(parent: QWidget, name: str, headers: list[str], money_columns: tuple[int, ...] = ()) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setObjectName(name)
-    table.setAccessibleName(name.replace("Table", "").capitalize())
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.setProperty("money_columns", money_columns)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    money_columns = table.property("money_columns") or ()
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            item = QTableWidgetItem(value)
-            if c in money_columns:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setFont(money_font())
-            table.setItem(r, c, item)
 
 
 class EnrollmentScreen(QWidget):
@@ -138,7 +108,7 @@ class EnrollmentScreen(QWidget):
         bar.addWidget(self._load)
         bar.addWidget(self._new)
 
-        self._list = _table(self, "policiesTable", ["Policy", "Member", "Status", "Cover ends", "Premium / month"], (4,))
+        self._list = simple_table(self, "policiesTable", ["Policy", "Member", "Status", "Cover ends", "Premium / month"], (4,))
         self._list.itemSelectionChanged.connect(self._on_selection)
         self._count = QLabel(self)
         self._count.setObjectName("policyCount")
@@ -247,9 +217,9 @@ class EnrollmentScreen(QWidget):
 
         self._tabs = QTabWidget(panel)
         self._tabs.setObjectName("policyTabs")
-        self._terms = _table(panel, "termsTable", ["Term", "From", "To", "Status", "Locator"])
-        self._history = _table(panel, "historyTable", ["Date", "Change", "Term", "What", "Premium", "Charge"], (4,))
-        self._charges = _table(panel, "chargesTable", ["Charge", "Kind", "Term", "Date", "Amount", "Status"], (4,))
+        self._terms = simple_table(panel, "termsTable", ["Term", "From", "To", "Status", "Locator"])
+        self._history = simple_table(panel, "historyTable", ["Date", "Change", "Term", "What", "Premium", "Charge"], (4,))
+        self._charges = simple_table(panel, "chargesTable", ["Charge", "Kind", "Term", "Date", "Amount", "Status"], (4,))
         self._tabs.addTab(self._history, "&History")
         self._tabs.addTab(self._terms, "&Terms")
         self._tabs.addTab(self._charges, "Premium &charges")
@@ -270,7 +240,7 @@ class EnrollmentScreen(QWidget):
     def _show_rows(self, rows: list[views.PolicyRow]) -> None:
         self._rows = rows
         self._list.blockSignals(True)
-        _fill(self._list, [
+        fill_table(self._list, [
             [r.locator, r.member_name, status_word(r.status),
              self._date(r.cover_ends) if r.cover_ends else "", f"{fmt_grouped(r.monthly_premium)} {r.currency}"]
             for r in rows
@@ -285,7 +255,9 @@ class EnrollmentScreen(QWidget):
         if keep is None and len(rows) == 1:
             keep = 0
         if keep is not None:
+            self._list.blockSignals(True)
             self._list.selectRow(keep)
+            self._list.blockSignals(False)
             self.load_policy(rows[keep].locator)
         elif self._selected is not None and self._detail is not None:
             self.load_policy(self._selected)  # chosen earlier, not among these rows: keep showing it
@@ -329,10 +301,10 @@ class EnrollmentScreen(QWidget):
         answers = doc.get("answers") or {}
         self._facts["answers"].setText(", ".join(f"{field_label(k)}: {self._answer(v)}" for k, v in answers.items() if v is not None and k != "start_date") or "—")
         self._facts["changed"].setText(f"{policy['updated_at']:%Y-%m-%d %H:%M} by {policy['updated_by']}" if policy.get("updated_at") else "—")
-        _fill(self._terms, [[str(t["term_number"]), self._date(t["effective_from"]), self._date(t["effective_to"]), status_word(t["status"]), t["locator"]]
+        fill_table(self._terms, [[str(t["term_number"]), self._date(t["effective_from"]), self._date(t["effective_to"]), status_word(t["status"]), t["locator"]]
                             for t in terms])
-        _fill(self._history, [self._history_row(h, currency) for h in detail["history"]])
-        _fill(self._charges, [[c["locator"], "Premium" if c["category"] == "PREMIUM" else "Refund", str(c["term_number"] or ""),
+        fill_table(self._history, [self._history_row(h, currency) for h in detail["history"]])
+        fill_table(self._charges, [[c["locator"], "Premium" if c["category"] == "PREMIUM" else "Refund", str(c["term_number"] or ""),
                                self._date(c["charge_date"]), f"{'' if c['category'] == 'PREMIUM' else '−'}{fmt_grouped(c['amount'])} {c['currency']}",
                                status_word(c["status"])] for c in detail["charges"]])
         self._right.setCurrentIndex(1)
