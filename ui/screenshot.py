@@ -171,6 +171,11 @@ def _window_shot(controller, screen: str, out: Path) -> int:  # noqa: ANN001
         if found:
             window.screen_widget("eligibility").search(found)
             window.screen_widget("eligibility").show_tab("balances")
+    if key == "providers":
+        _settle(controller)
+        found = _run_on_worker(controller, lambda: _busiest_provider(controller.ctx.sessions))
+        if found:
+            window.screen_widget("providers").search(found)
     if key == "enrollment":
         _settle(controller)
         found = _run_on_worker(controller, lambda: _busiest_policy(controller.ctx.sessions))
@@ -226,6 +231,18 @@ def _member_with_claims(sessions) -> str | None:  # noqa: ANN001
                 "SELECT p.locator FROM claims.claims c JOIN policy_admin.parties p ON p.id = c.claimant_party_id "
                 "WHERE c.status = 'FINALIZED' GROUP BY p.id, p.locator ORDER BY count(*) DESC, p.locator LIMIT 1"
             )
+        ).scalar()
+
+
+def _busiest_provider(sessions) -> str | None:  # noqa: ANN001
+    from sqlalchemy import text
+
+    from claimdesk.services.uow import UnitOfWork
+
+    with UnitOfWork(sessions) as uow:
+        return uow.connection.execute(
+            text("SELECT p.locator FROM claims.claims c JOIN provider.providers p ON p.id = c.provider_id GROUP BY p.id, p.locator "
+                 "ORDER BY count(*) DESC, p.locator LIMIT 1")
         ).scalar()
 
 

@@ -1,0 +1,104 @@
+"""Providers against a real database: find by NPI or name, network status, prices in force, claims by role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QLocale
+from sqlalchemy import text
+
+from claimdesk.db import connect
+from claimdesk.migrate import upgrade
+from claimdesk.services import demo, providers
+from claimdesk.settings import Settings
+from claimdesk.ui.context import AppContext
+from claimdesk.ui.providers.screen import ProvidersScreen
+from tests.conftest import _as_url, _fresh_database
+
+TIMEOUT_MS = 15000
+
+
+@pytest.fixture(autouse=True)
+def _iso_dates():
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.C))
+    yield
+    QLocale.setDefault(previous)
+
+
+@pytest.fixture(scope="module")
+def world(pg_admin_url, tmp_path_factory):
+    url = _as_url(_fresh_database(pg_admin_url, "cdprov"))
+    db = connect(Settings(database_url=url), url=url, pool_size=2)
+    upgrade(db.engine, "head")
+    demo.seed(db.engine, members=20, claims=120, seed=19, work=120, lines_per_claim=1)
+    clerk_name = f"t_prov_{uuid.uuid4().hex[:6]}"
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{clerk_name}" LOGIN IN ROLE claimdesk_enrollment')
+        busiest = conn.execute(text(
+            "SELECT p.locator, p.npi, p.name, p.id FROM claims.claims c JOIN provider.providers p ON p.id = c.provider_id "
+            "GROUP BY p.id ORDER BY count(*) DESC, p.locator LIMIT 1")).one()
+        # A contracted price for one code: it must win over the general schedule for this provider only.
+        conn.execute(text(
+            "INSERT INTO provider.fee_schedule (procedure_code, description, allowed_amount, currency, effective_from, provider_id) "
+            "VALUES ('99213', 'Office visit, contracted', 111.11, 'USD', current_date - 10, :p)"), {"p": busiest.id})
+    clerk = connect(Settings(database_url=url), url=url.replace("postgres@", f"{clerk_name}@", 1), pool_size=2)
+    settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("prov"))
+    yield {"db": db, "clerk": clerk, "settings": settings, "provider": busiest}
+    clerk.dispose()
+    db.dispose()
+
+
+def _screen(qtbot, world, database=None, roles=("adjudicator",)) -> ProvidersScreen:
+    database = database or world["db"]
+    screen = ProvidersScreen(AppContext(settings=world["settings"], db=database, user=database.user, roles=roles))
+    qtbot.addWidget(screen)
+    screen.resize(1440, 900)
+    screen.show()
+    qtbot.waitExposed(screen)
+    return screen
+
+
+def _cells(table) -> list[list[str]]:
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def test_found_by_npi_with_contracted_prices_and_claim_counts(qtbot, world):
+    provider, db = world["provider"], world["db"]
+    with db.engine.connect() as conn:
+        counts = dict(conn.execute(text("SELECT status, count(*) FROM claims.claims c JOIN provider.providers p ON p.id = c.provider_id "
+                                        "WHERE p.locator = :l GROUP BY status"), {"l": provider.locator}).all())
+        general = conn.execute(text("SELECT allowed_amount FROM provider.fee_schedule WHERE procedure_code = '80053' AND provider_id IS NULL "
+                                    "AND currency = 'USD'")).scalar()
+    screen = _screen(qtbot, world)
+    with qtbot.waitSignal(screen.loaded, timeout=TIMEOUT_MS):
+        screen.search(provider.npi)
+    assert [r.locator for r in screen.rows()] == [provider.locator]
+    assert screen.fact("provider") == f"{provider.locator} · NPI {provider.npi}"
+    prices = {row[0]: row for row in _cells(screen.table("prices")) if row[2].endswith("USD")}
+    assert prices["99213"][2:4] == ["111.11 USD", "contracted"]
+    assert prices["80053"][2:4] == [f"{general:,.2f} USD", "general"]
+    assert screen.table("claims").rowCount() == min(sum(counts.values()), providers.CLAIMS_SHOWN)
+    for status, n in counts.items():
+        assert f"{n:,} {status.lower().replace('_', ' ')}" in screen.fact("claims")
+    # Another provider still gets the general price for the same code.
+    other = providers.find_providers(db.sessions, "")
+    someone_else = next(r for r in other if r.locator != provider.locator)
+    their = {p.procedure_code: p for p in providers.provider_detail(db.sessions, someone_else.locator).prices if p.currency == "USD"}
+    assert not their["99213"].contracted and their["99213"].allowed != Decimal("111.11")
+
+
+def test_found_by_name_prefix_and_a_clerk_sees_no_claims(qtbot, world):
+    provider = world["provider"]
+    word = provider.name.split()[0]
+    assert provider.locator in [r.locator for r in providers.find_providers(world["db"].sessions, word.lower())]
+    screen = _screen(qtbot, world, database=world["clerk"], roles=("enrollment",))
+    with qtbot.waitSignal(screen.loaded, timeout=TIMEOUT_MS):
+        screen.search(provider.locator.lower())
+    assert not screen.claims_tab_enabled() and screen.fact("claims") == "Your role does not read claims."
+    assert screen.table("prices").rowCount() > 0
+    assert providers.find_providers(world["db"].sessions, "zz%_nobody") == []
+    assert isinstance(screen.detail().activated_at, dt.datetime)
