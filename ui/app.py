@@ -41,7 +41,7 @@ RETRY_MS = 10_000
 OFFLINE_SCREENS = frozenset({"documents"})
 # The screens this module registers that need the database; re-registered
 # when an offline start goes online so none keeps a widget built offline.
-_DB_SCREENS = ("claims", "eligibility", "enrollment", "providers")
+_DB_SCREENS = ("claims", "eligibility", "enrollment", "providers", "billing")
 DEMO_MEMBERS = 300
 DEMO_CLAIMS = 3000
 
@@ -112,6 +112,13 @@ def register_screens(window: MainWindow, ctx: AppContext, qsettings: QSettings |
 
     if only is None or "providers" in only:
         window.register_screen("providers", "Providers", "providers", providers, "Ctrl+4")
+    def billing() -> QWidget:
+        from claimdesk.ui.billing.screen import BillingScreen
+
+        return _relay_messages(BillingScreen(ctx), window)
+
+    if only is None or "billing" in only:
+        window.register_screen("billing", "Billing", "billing", billing, "Ctrl+5")
     if only is None or "enrollment" in only:
         window.register_screen("enrollment", "Enrollment", "enrollment", enrollment, "Ctrl+3")
     if documents is not None and (only is None or "documents" in only):

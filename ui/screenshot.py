@@ -176,6 +176,11 @@ def _window_shot(controller, screen: str, out: Path) -> int:  # noqa: ANN001
         found = _run_on_worker(controller, lambda: _busiest_provider(controller.ctx.sessions))
         if found:
             window.screen_widget("providers").search(found)
+    if key == "billing":
+        _settle(controller)
+        found = _run_on_worker(controller, lambda: _busiest_account(controller.ctx.sessions))
+        if found:
+            window.screen_widget("billing").search(found)
     if key == "enrollment":
         _settle(controller)
         found = _run_on_worker(controller, lambda: _busiest_policy(controller.ctx.sessions))
@@ -243,6 +248,18 @@ def _busiest_provider(sessions) -> str | None:  # noqa: ANN001
         return uow.connection.execute(
             text("SELECT p.locator FROM claims.claims c JOIN provider.providers p ON p.id = c.provider_id GROUP BY p.id, p.locator "
                  "ORDER BY count(*) DESC, p.locator LIMIT 1")
+        ).scalar()
+
+
+def _busiest_account(sessions) -> str | None:  # noqa: ANN001
+    from sqlalchemy import text
+
+    from claimdesk.services.uow import UnitOfWork
+
+    with UnitOfWork(sessions) as uow:
+        return uow.connection.execute(
+            text("SELECT a.locator FROM billing.charges ch JOIN policy_admin.accounts a ON a.id = ch.account_id GROUP BY a.id, a.locator "
+                 "ORDER BY count(DISTINCT ch.category) DESC, count(*) DESC, a.locator LIMIT 1")
         ).scalar()
 
 
