@@ -18,6 +18,7 @@ from sqlalchemy import text
 from .claims.queue import _name_prefix
 from .claims.views import BalanceView
 from .errors import NotFound
+from .security import reads_claims
 from .money import money
 from .uow import UnitOfWork
 
@@ -182,11 +183,8 @@ def member_eligibility(sessions, member_locator: str, day: dt.date | None = None
             ),
             {"p": person.id},
         ).all()
-        reads_claims = conn.execute(
-            text("SELECT CASE WHEN has_schema_privilege('claims', 'USAGE') THEN has_table_privilege('claims.claims', 'SELECT') ELSE false END")
-        ).scalar_one()
         claims = None
-        if reads_claims:
+        if reads_claims(conn):
             claims = tuple(
                 ClaimRow(r.locator, r.incident_date, r.status, r.amount_claimed, r.amount_paid, r.currency)
                 for r in conn.execute(

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from .claims.queue import _name_prefix
 from .errors import NotFound
+from .security import reads_claims
 from .uow import UnitOfWork
 
 SEARCH_LIMIT = 200
@@ -121,11 +122,8 @@ def provider_detail(sessions, provider_locator: str) -> ProviderDetail:  # noqa:
             ),
             {"p": p.id},
         ).all()
-        reads_claims = conn.execute(
-            text("SELECT CASE WHEN has_schema_privilege('claims', 'USAGE') THEN has_table_privilege('claims.claims', 'SELECT') ELSE false END")
-        ).scalar_one()
         claims, by_status, paid = None, (), ()
-        if reads_claims:
+        if reads_claims(conn):
             claims = tuple(
                 ProviderClaim(r.locator, r.incident_date, r.status, r.amount_claimed, r.amount_paid, r.currency)
                 for r in conn.execute(

@@ -64,6 +64,13 @@ def current_identity(sessions) -> Identity:  # noqa: ANN001
 _NAME = re.compile(r"^[a-z][a-z0-9_.]{1,62}$")
 
 
+def reads_claims(conn) -> bool:  # noqa: ANN001
+    """Whether the signed-in role may read claims (enrollment may not): screens leave them out instead of failing."""
+    return conn.execute(
+        text("SELECT CASE WHEN has_schema_privilege('claims', 'USAGE') THEN has_table_privilege('claims.claims', 'SELECT') ELSE false END")
+    ).scalar_one()
+
+
 def add_user(engine: Engine, name: str, roles: list[str]) -> str:
     """Create a login role for a person in the given groups; returns a one-time initial password."""
     if not _NAME.match(name):

@@ -6,7 +6,6 @@ frozen ``ClaimChange`` naming what changed, for the UI's one change signal.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass

@@ -5,39 +5,23 @@ chosen person: covered or not on the day asked about (today unless changed),
 and four tabs: coverage (every policy term, in force or not), balances (each
 term's deductible, out-of-pocket and benefit limits: used and left), benefits
 of the cover in force, and the latest claims, for the roles that read claims.
-
-Reads only; every read runs on the database worker.
+Reads only.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (
-    QDateEdit,
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QDateEdit, QLabel, QTableWidget, QTabWidget, QVBoxLayout, QWidget
 
 from claimdesk.services import eligibility
 from claimdesk.services.money import fmt_grouped
-from claimdesk.ui import ops
 from claimdesk.ui.context import AppContext
-from claimdesk.ui.formatting import date_format
-from claimdesk.ui.shell import EmptyState
+from claimdesk.ui.lookup import LookupScreen
 from claimdesk.ui.tables import fill_table, simple_table
-from claimdesk.ui.theme import StatusBadge, status_word
+from claimdesk.ui.theme import status_word
 
 __all__ = ["EligibilityScreen"]
 
@@ -48,107 +32,32 @@ def _percent(share: Decimal) -> str:
     return f"{pct:.0f}%" if pct == pct.to_integral_value() else f"{pct.normalize():f}%"
 
 
-class EligibilityScreen(QWidget):
-    """``status_message(text)`` for the status bar; ``loaded`` once a person's eligibility is on screen."""
-
-    status_message = Signal(str)
-    loaded = Signal()
+class EligibilityScreen(LookupScreen):
+    CHANGES = frozenset({"policies", "claim", "queue"})
+    NOUNS = ("person", "people")
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("eligibilityScreen")
-        self.setAccessibleName("Eligibility")
-        self._ctx = ctx
-        self._locale = QLocale()
-        self._date_fmt = date_format(self._locale)
-        self._rows: list[eligibility.MemberRow] = []
-        self._detail: eligibility.MemberEligibility | None = None
-        self._selected: str | None = None
-
-        self._search = QLineEdit(self)
-        self._search.setObjectName("memberSearch")
-        self._search.setAccessibleName("Find member")
-        self._search.setPlaceholderText("Member or policy number, or the member's name — Enter to find")
-        self._search.setClearButtonEnabled(True)
-        self._search.returnPressed.connect(self.refresh)
-        find = QPushButton("&Find", self)
-        find.setObjectName("findButton")
-        find.clicked.connect(self.refresh)
+        super().__init__(
+            ctx, parent, name="eligibilityScreen", title="Eligibility",
+            placeholder="Member or policy number, or the member's name — Enter to find",
+            columns=["Member", "Name", "Born", "Covered today"],
+            empty=("No member chosen", "Find a member on the left to see their cover and balances.", "eligibility"),
+            facts=[("member", "Member"), ("born", "Born"), ("address", "Address"), ("contact", "Contact"), ("cover", "Cover")],
+            badge="Covered", sizes=(520, 880),
+        )
         self._day = QDateEdit(self)
         self._day.setObjectName("dayEdit")
         self._day.setAccessibleName("Covered on")
         self._day.setCalendarPopup(True)
         self._day.setDisplayFormat(self._date_fmt)
         self._day.setDate(QDate.currentDate())
-        self._day.dateChanged.connect(self._reload)
-        bar = QHBoxLayout()
-        bar.addWidget(self._search, 1)
-        bar.addWidget(find)
-        bar.addSpacing(16)
-        bar.addWidget(QLabel("Covered &on", self, buddy=self._day))
-        bar.addWidget(self._day)
+        self._day.dateChanged.connect(self.reload)
+        self.bar.addSpacing(16)
+        self.bar.addWidget(QLabel("Covered &on", self, buddy=self._day))
+        self.bar.addWidget(self._day)
+        self._count.setText("Find a member by number or name.")
 
-        self._list = simple_table(self, "membersTable", ["Member", "Name", "Born", "Covered today"])
-        self._list.itemSelectionChanged.connect(self._on_selection)
-        self._count = QLabel("Find a member by number or name.", self)
-        self._count.setObjectName("memberCount")
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self._list, 1)
-        left_layout.addWidget(self._count)
-
-        self._right = QStackedWidget(self)
-        self._right.addWidget(EmptyState("No member chosen", "Find a member on the left to see their cover and balances.", "eligibility", self._right))
-        self._right.addWidget(self._build_detail())
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(self._right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([520, 880])
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(splitter, 1)
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(150)
-        self._refresh_timer.timeout.connect(self._reload)
-        ops.change_bus().changed.connect(self._on_changes)
-
-    def _build_detail(self) -> QWidget:
-        panel = QWidget(self)
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(8, 0, 0, 0)
-        head = QHBoxLayout()
-        self._title = QLabel(panel)
-        self._title.setObjectName("memberTitle")
-        self._title.setStyleSheet("QLabel#memberTitle { font-size: 15pt; font-weight: 600; }")
-        self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._badge = StatusBadge(parent=panel, label="Covered")
-        head.addWidget(self._title)
-        head.addWidget(self._badge)
-        head.addStretch(1)
-        layout.addLayout(head)
-        facts = QFrame(panel)
-        facts.setFrameShape(QFrame.Shape.StyledPanel)
-        grid = QGridLayout(facts)
-        grid.setHorizontalSpacing(18)
-        self._facts: dict[str, QLabel] = {}
-        for i, (key, label) in enumerate((("member", "Member"), ("born", "Born"), ("address", "Address"), ("contact", "Contact"),
-                                          ("cover", "Cover"))):
-            name = QLabel(label, facts)
-            name.setStyleSheet("color: palette(placeholder-text);")
-            value = QLabel(facts)
-            value.setObjectName(f"fact_{key}")
-            value.setAccessibleName(label)
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(name, i, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(value, i, 1)
-            self._facts[key] = value
-        grid.setColumnStretch(1, 1)
-        layout.addWidget(facts)
+    def _build_body(self, panel: QWidget, layout: QVBoxLayout) -> None:
         self._tabs = QTabWidget(panel)
         self._coverage = simple_table(panel, "coverageTable", ["Policy", "Product", "Term", "From", "To", "Status", "In force"])
         self._balances = simple_table(panel, "balancesTable", ["Policy", "Term", "Balance", "Limit", "Used", "Left"], (3, 4, 5))
@@ -159,69 +68,33 @@ class EligibilityScreen(QWidget):
         self._tabs.addTab(self._benefits, "B&enefits")
         self._tabs.addTab(self._claims, "C&laims")
         layout.addWidget(self._tabs, 1)
-        return panel
 
-    # ------------------------------------------------------------ reading
+    def _find(self, sessions: Any, query: str) -> list[eligibility.MemberRow]:
+        return eligibility.find_members(sessions, query)
 
-    @Slot()
-    def refresh(self) -> None:
-        query = self._search.text()
-        if not query.strip() or not self._ctx.online:
-            return
-        sessions = self._ctx.sessions
-        ops.run_op(self, lambda: eligibility.find_members(sessions, query), success=self._show_rows, progress_label="Finding members")
+    def _row_cells(self, r: eligibility.MemberRow) -> list[str]:
+        return [r.locator, r.name, self.date_text(r.date_of_birth), "yes" if r.covered_today else "no"]
 
-    def _show_rows(self, rows: list[eligibility.MemberRow]) -> None:
-        self._rows = rows
-        self._list.blockSignals(True)
-        fill_table(self._list, [[r.locator, r.name, self._date(r.date_of_birth), "yes" if r.covered_today else "no"] for r in rows])
-        self._list.blockSignals(False)
-        limit = " (the first 200: narrow the search)" if len(rows) >= eligibility.SEARCH_LIMIT else ""
-        self._count.setText(f"{len(rows):,} {'person' if len(rows) == 1 else 'people'}{limit}" if rows else "Nobody matches.")
-        if len(rows) == 1:
-            self._list.blockSignals(True)
-            self._list.selectRow(0)
-            self._list.blockSignals(False)
-            self.load_member(rows[0].locator)
+    def _load(self, sessions: Any, key: str) -> eligibility.MemberEligibility:
+        day = self._day.date().toPython()
+        return eligibility.member_eligibility(sessions, key, day)
 
-    @Slot()
-    def _on_selection(self) -> None:
-        row = self._list.currentRow()
-        if 0 <= row < len(self._rows):
-            self.load_member(self._rows[row].locator)
+    def _current(self, d: eligibility.MemberEligibility) -> bool:
+        return d.day == self._day.date().toPython()  # another day was asked for while this one loaded
 
-    def load_member(self, locator: str) -> None:
-        self._selected = locator
-        sessions, day = self._ctx.sessions, self._day.date().toPython()
-        ops.run_op(self, lambda: eligibility.member_eligibility(sessions, locator, day), success=self._show_detail,
-                   progress_label=f"Loading {locator}")
-
-    @Slot()
-    def _reload(self) -> None:
-        if self._selected is not None and self._ctx.online:
-            self.load_member(self._selected)
-
-    @Slot(object, object)
-    def _on_changes(self, changes: object, _initiator: object) -> None:
-        if ops.mentions(changes, {"policies", "claim", "queue"}):
-            self._refresh_timer.start()
-
-    def _show_detail(self, d: eligibility.MemberEligibility) -> None:
-        if d.locator != self._selected or d.day != self._day.date().toPython():
-            return  # another person or day was asked for while this one loaded
-        self._detail = d
+    def _show(self, d: eligibility.MemberEligibility) -> None:
         self._title.setText(d.name)
         in_force = d.in_force
         self._badge.set_status("COVERED" if in_force else "NOT_COVERED")
-        self._facts["member"].setText(d.locator)
-        self._facts["born"].setText(self._date(d.date_of_birth))
-        self._facts["address"].setText(d.address or "—")
-        self._facts["contact"].setText(d.contact or "—")
-        self._facts["cover"].setText(
-            f"{in_force.policy}, {in_force.product}, term {in_force.term_number}: {self._date(in_force.effective_from)} to {self._date(in_force.effective_to)}"
-            if in_force else f"No cover in force on {self._date(d.day)}."
-        )
-        fill_table(self._coverage, [[c.policy, c.product, str(c.term_number or ""), self._date(c.effective_from), self._date(c.effective_to),
+        self.set_fact("member", d.locator)
+        self.set_fact("born", self.date_text(d.date_of_birth))
+        self.set_fact("address", d.address or "—")
+        self.set_fact("contact", d.contact or "—")
+        self.set_fact("cover", (
+            f"{in_force.policy}, {in_force.product}, term {in_force.term_number}: "
+            f"{self.date_text(in_force.effective_from)} to {self.date_text(in_force.effective_to)}"
+        ) if in_force else f"No cover in force on {self.date_text(d.day)}.")
+        fill_table(self._coverage, [[c.policy, c.product, str(c.term_number or ""), self.date_text(c.effective_from), self.date_text(c.effective_to),
                                      status_word(c.status), "yes" if c.in_force else ""] for c in d.coverage])
         fill_table(self._balances, [
             [t.policy, str(t.term_number), b.label, self._amount(b, b.limit, t.currency), self._amount(b, b.consumed, t.currency),
@@ -235,18 +108,10 @@ class EligibilityScreen(QWidget):
              ("required" if b.requires_prior_auth else "—") if b.covered else ""]
             for b in benefits
         ])
-        if d.claims is None:
-            self._tabs.setTabToolTip(3, "Your role does not read claims")
-            self._tabs.setTabEnabled(3, False)
-        else:
-            self._tabs.setTabEnabled(3, True)
-            fill_table(self._claims, [[c.locator, self._date(c.incident_date), status_word(c.status), f"{fmt_grouped(c.claimed)} {c.currency}",
-                                       f"{fmt_grouped(c.paid)} {c.currency}" if c.paid is not None else ""] for c in d.claims])
-        self._right.setCurrentIndex(1)
-        self.loaded.emit()
-
-    def _date(self, day: dt.date | None) -> str:
-        return self._locale.toString(QDate(day.year, day.month, day.day), self._date_fmt) if day else ""
+        self._tabs.setTabEnabled(3, d.claims is not None)
+        self._tabs.setTabToolTip(3, "" if d.claims is not None else "Your role does not read claims")
+        fill_table(self._claims, [[c.locator, self.date_text(c.incident_date), status_word(c.status), f"{fmt_grouped(c.claimed)} {c.currency}",
+                                   f"{fmt_grouped(c.paid)} {c.currency}" if c.paid is not None else ""] for c in d.claims or ()])
 
     @staticmethod
     def _amount(balance, amount, currency: str) -> str:  # noqa: ANN001
@@ -254,26 +119,13 @@ class EligibilityScreen(QWidget):
 
     # ------------------------------------------------------------ for tests and the shell
 
-    def search(self, query: str) -> None:
-        self._search.setText(query)
-        self.refresh()
+    def load_member(self, locator: str) -> None:
+        self.load(locator)
 
-    def set_day(self, day: dt.date) -> None:
+    def set_day(self, day) -> None:  # noqa: ANN001
         self._day.setDate(QDate(day.year, day.month, day.day))
 
-    def rows(self) -> list[eligibility.MemberRow]:
-        return list(self._rows)
-
-    def detail(self) -> eligibility.MemberEligibility | None:
-        return self._detail
-
-    def fact(self, key: str) -> str:
-        return self._facts[key].text()
-
-    def badge_text(self) -> str:
-        return self._badge.text()
-
-    def table(self, name: str):  # noqa: ANN201
+    def table(self, name: str) -> QTableWidget:
         return {"members": self._list, "coverage": self._coverage, "balances": self._balances, "benefits": self._benefits,
                 "claims": self._claims}[name]
 

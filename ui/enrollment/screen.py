@@ -21,23 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-
-from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QTableWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTableWidget, QTabWidget, QVBoxLayout, QWidget
 
 from claimdesk.services import errors
 from claimdesk.services.enrollment import group_load, policies, quotes, views
@@ -53,85 +39,46 @@ from claimdesk.ui.enrollment.dialogs import (
     SchemeLoadDialog,
     field_label,
 )
-from claimdesk.ui.formatting import date_format
-from claimdesk.ui.shell import EmptyState
+from claimdesk.ui.lookup import LookupScreen
 from claimdesk.ui.tables import fill_table, simple_table
-from claimdesk.ui.theme import StatusBadge, status_word
+from claimdesk.ui.theme import status_word
 
 __all__ = ["EnrollmentScreen"]
 
 _CATEGORY_WORDS = {"ISSUANCE": "Issued", "ENDORSEMENT": "Endorsed", "RENEWAL": "Renewed", "CANCELLATION": "Cancelled"}
 
 
-class EnrollmentScreen(QWidget):
+class EnrollmentScreen(LookupScreen):
     """``status_message(text)`` says what an action did; ``print_policy_requested(locator)`` asks Documents for the schedule."""
 
-    status_message = Signal(str)
     print_policy_requested = Signal(str)
+    CHANGES = frozenset({"policies"})
+    NOUNS = ("policy", "policies")
+    SEARCH_ON_START = True  # an empty search lists the latest changed policies
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("enrollmentScreen")
-        self.setAccessibleName("Enrollment")
-        self._ctx = ctx
-        self._locale = QLocale()
-        self._date_fmt = date_format(self._locale)
-        self._rows: list[views.PolicyRow] = []
-        self._detail: dict[str, Any] | None = None
-        self._selected: str | None = None
         self._products: list[views.ProductForm] | None = None
         self._can_write = ctx.has_role("enrollment")
-
-        self._search = QLineEdit(self)
-        self._search.setObjectName("policySearch")
-        self._search.setAccessibleName("Find policy")
-        self._search.setPlaceholderText("Policy or member number, or the member's name — Enter to find")
-        self._search.setClearButtonEnabled(True)
-        self._search.returnPressed.connect(self.refresh)
-        find = QPushButton("&Find", self)
-        find.setObjectName("findButton")
-        find.clicked.connect(self.refresh)
+        super().__init__(
+            ctx, parent, name="enrollmentScreen", title="Enrollment",
+            placeholder="Policy or member number, or the member's name — Enter to find",
+            columns=["Policy", "Member", "Status", "Cover ends", "Premium / month"], money_columns=(4,),
+            empty=("No policy chosen", "Find a policy on the left, or start a new one.", "enrollment"),
+            facts=[("member", "Member"), ("product", "Product"), ("inception", "Inception"), ("cover", "Cover"),
+                   ("premium", "Premium"), ("answers", "Rated on"), ("changed", "Last changed")],
+            badge="Policy status", sizes=(600, 800),
+        )
+        self._load_button = QPushButton("&Load scheme members…", self)
+        self._load_button.setObjectName("loadSchemeButton")
+        self._load_button.setToolTip("Add people to a group scheme from a CSV file (Ctrl+L)")
+        self._load_button.clicked.connect(self.ask_load_scheme)
         self._new = QPushButton("&New policy…", self)
         self._new.setObjectName("newPolicyButton")
         self._new.setToolTip("Quote a product and issue a policy (Ctrl+N)")
         self._new.clicked.connect(self.ask_new_policy)
-        self._new.setEnabled(self._can_write)
-        bar = QHBoxLayout()
-        bar.addWidget(self._search, 1)
-        bar.addWidget(find)
-        bar.addSpacing(16)
-        self._load = QPushButton("&Load scheme members…", self)
-        self._load.setObjectName("loadSchemeButton")
-        self._load.setToolTip("Add people to a group scheme from a CSV file (Ctrl+L)")
-        self._load.clicked.connect(self.ask_load_scheme)
-        self._load.setEnabled(self._can_write)
-        bar.addWidget(self._load)
-        bar.addWidget(self._new)
-
-        self._list = simple_table(self, "policiesTable", ["Policy", "Member", "Status", "Cover ends", "Premium / month"], (4,))
-        self._list.itemSelectionChanged.connect(self._on_selection)
-        self._count = QLabel(self)
-        self._count.setObjectName("policyCount")
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self._list, 1)
-        left_layout.addWidget(self._count)
-
-        self._right = QStackedWidget(self)
-        self._empty = EmptyState("No policy chosen", "Find a policy on the left, or start a new one.", "enrollment", self._right)
-        self._right.addWidget(self._empty)
-        self._right.addWidget(self._build_detail())
-
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(self._right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([600, 800])
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(splitter, 1)
+        self.bar.addSpacing(16)
+        self.bar.addWidget(self._load_button)
+        self.bar.addWidget(self._new)
 
         self._actions = {}
         for key, text, shortcut, slot in (
@@ -150,13 +97,7 @@ class EnrollmentScreen(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
             self._actions[key] = action
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(150)
-        self._refresh_timer.timeout.connect(self.refresh)
-        ops.change_bus().changed.connect(self._on_changes)
         self._update_actions()
-        QTimer.singleShot(0, self.refresh)
         if self._can_write and ctx.online:  # the dialogs ask the products' questions: have them ready
             sessions = ctx.sessions
             ops.run_op(self, lambda: views.products_on_sale(sessions), success=self._keep_products)
@@ -166,43 +107,7 @@ class EnrollmentScreen(QWidget):
 
     # ------------------------------------------------------------ layout
 
-    def _build_detail(self) -> QWidget:
-        panel = QWidget(self)
-        panel.setObjectName("policyDetail")
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(8, 0, 0, 0)
-        head = QHBoxLayout()
-        self._title = QLabel(panel)
-        self._title.setObjectName("policyTitle")
-        self._title.setStyleSheet("QLabel#policyTitle { font-size: 15pt; font-weight: 600; }")
-        self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._badge = StatusBadge(parent=panel, label="Policy status")
-        head.addWidget(self._title)
-        head.addWidget(self._badge)
-        head.addStretch(1)
-        layout.addLayout(head)
-
-        facts = QFrame(panel)
-        facts.setObjectName("policyFacts")
-        facts.setFrameShape(QFrame.Shape.StyledPanel)
-        grid = QGridLayout(facts)
-        grid.setHorizontalSpacing(18)
-        self._facts: dict[str, QLabel] = {}
-        for i, (key, label) in enumerate((("member", "Member"), ("product", "Product"), ("inception", "Inception"), ("cover", "Cover"),
-                                          ("premium", "Premium"), ("answers", "Rated on"), ("changed", "Last changed"))):
-            name = QLabel(label, facts)
-            name.setStyleSheet("color: palette(placeholder-text);")
-            value = QLabel(facts)
-            value.setObjectName(f"fact_{key}")
-            value.setAccessibleName(label)
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(name, i, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(value, i, 1)
-            self._facts[key] = value
-        grid.setColumnStretch(1, 1)
-        layout.addWidget(facts)
-
+    def _build_body(self, panel: QWidget, layout: QVBoxLayout) -> None:
         buttons = QHBoxLayout()
         self._buttons: dict[str, QPushButton] = {}
         for key, text, slot in (("endorse", "&Endorse…", self.ask_endorse), ("renew", "&Renew…", self.ask_renew),
@@ -214,7 +119,6 @@ class EnrollmentScreen(QWidget):
             self._buttons[key] = button
         buttons.addStretch(1)
         layout.addLayout(buttons)
-
         self._tabs = QTabWidget(panel)
         self._tabs.setObjectName("policyTabs")
         self._terms = simple_table(panel, "termsTable", ["Term", "From", "To", "Status", "Locator"])
@@ -224,60 +128,33 @@ class EnrollmentScreen(QWidget):
         self._tabs.addTab(self._terms, "&Terms")
         self._tabs.addTab(self._charges, "Premium &charges")
         layout.addWidget(self._tabs, 1)
-        return panel
 
     # ------------------------------------------------------------ reading
 
-    @Slot()
-    def refresh(self) -> None:
-        """Search again (and reload the chosen policy), on the worker."""
-        if not self._ctx.online:
-            self._count.setText("Offline: policies cannot be read until the database is back.")
-            return
-        sessions, query = self._ctx.sessions, self._search.text()
-        ops.run_op(self, lambda: views.find_policies(sessions, query), success=self._show_rows, progress_label="Finding policies")
+    def _find(self, sessions: Any, query: str) -> list[views.PolicyRow]:
+        return views.find_policies(sessions, query)
 
-    def _show_rows(self, rows: list[views.PolicyRow]) -> None:
-        self._rows = rows
-        self._list.blockSignals(True)
-        fill_table(self._list, [
-            [r.locator, r.member_name, status_word(r.status),
-             self._date(r.cover_ends) if r.cover_ends else "", f"{fmt_grouped(r.monthly_premium)} {r.currency}"]
-            for r in rows
-        ])
+    def _row_cells(self, r: views.PolicyRow) -> list[str]:
+        return [r.locator, r.member_name, status_word(r.status), self.date_text(r.cover_ends) if r.cover_ends else "",
+                f"{fmt_grouped(r.monthly_premium)} {r.currency}"]
+
+    def _rows_shown(self, rows: list[views.PolicyRow]) -> None:
         for i, r in enumerate(rows):
             self._list.item(i, 0).setToolTip(r.product)
             self._list.item(i, 1).setToolTip(r.member or "")
-        self._list.blockSignals(False)
-        limit = " (the first 200: narrow the search)" if len(rows) >= views.SEARCH_LIMIT else ""
-        self._count.setText(f"{len(rows):,} {'policy' if len(rows) == 1 else 'policies'}{limit}")
-        keep = next((i for i, r in enumerate(rows) if r.locator == self._selected), None)
-        if keep is None and len(rows) == 1:
-            keep = 0
-        if keep is not None:
-            self._list.blockSignals(True)
-            self._list.selectRow(keep)
-            self._list.blockSignals(False)
-            self.load_policy(rows[keep].locator)
-        elif self._selected is not None and self._detail is not None:
-            self.load_policy(self._selected)  # chosen earlier, not among these rows: keep showing it
+
+    def _load(self, sessions: Any, key: str) -> dict[str, Any]:
+        return policies.policy_detail(sessions, key)
+
+    def _detail_key(self, detail: dict[str, Any]) -> str:
+        return detail["policy"]["locator"]
 
     @Slot()
-    def _on_selection(self) -> None:
-        row = self._list.currentRow()
-        if 0 <= row < len(self._rows):
-            self.load_policy(self._rows[row].locator)
+    def _on_refresh_timer(self) -> None:
+        self.refresh()  # the list too: a policy just issued or cancelled changes it
 
-    def load_policy(self, locator: str) -> None:
-        self._selected = locator
-        sessions = self._ctx.sessions
-        ops.run_op(self, lambda: policies.policy_detail(sessions, locator), success=self._show_detail, progress_label=f"Loading {locator}")
-
-    def _show_detail(self, detail: dict[str, Any]) -> None:
+    def _show(self, detail: dict[str, Any]) -> None:
         policy = detail["policy"]
-        if policy["locator"] != self._selected:
-            return  # another policy was chosen while this one loaded
-        self._detail = detail
         doc = policy["document"] or {}
         premium = doc.get("premium") or {}
         currency = premium.get("currency", "")
@@ -285,14 +162,14 @@ class EnrollmentScreen(QWidget):
         self._badge.set_status(policy["status"])
         self._facts["member"].setText(f"{policy['member_name']} ({policy['member']})" if policy["member"] else "—")
         self._facts["product"].setText(f"{policy['product_name']} ({policy['product']}), version {policy['product_version']}")
-        self._facts["inception"].setText(self._date(policy["inception_date"]))
+        self._facts["inception"].setText(self.date_text(policy["inception_date"]))
         terms = detail["terms"]
         if "cancellation" in doc:
             cancelled = dt.date.fromisoformat(doc["cancellation"]["effective_date"])
-            self._facts["cover"].setText(f"Cancelled: no cover from {self._date(cancelled)} — {doc['cancellation']['reason']}")
+            self._facts["cover"].setText(f"Cancelled: no cover from {self.date_text(cancelled)} — {doc['cancellation']['reason']}")
         elif terms:
             last = terms[-1]
-            self._facts["cover"].setText(f"Term {last['term_number']}: {self._date(last['effective_from'])} to {self._date(last['effective_to'])}")
+            self._facts["cover"].setText(f"Term {last['term_number']}: {self.date_text(last['effective_from'])} to {self.date_text(last['effective_to'])}")
         else:
             self._facts["cover"].setText("—")
         monthly = money(premium.get("amount", "0"))
@@ -301,13 +178,12 @@ class EnrollmentScreen(QWidget):
         answers = doc.get("answers") or {}
         self._facts["answers"].setText(", ".join(f"{field_label(k)}: {self._answer(v)}" for k, v in answers.items() if v is not None and k != "start_date") or "—")
         self._facts["changed"].setText(f"{policy['updated_at']:%Y-%m-%d %H:%M} by {policy['updated_by']}" if policy.get("updated_at") else "—")
-        fill_table(self._terms, [[str(t["term_number"]), self._date(t["effective_from"]), self._date(t["effective_to"]), status_word(t["status"]), t["locator"]]
+        fill_table(self._terms, [[str(t["term_number"]), self.date_text(t["effective_from"]), self.date_text(t["effective_to"]), status_word(t["status"]), t["locator"]]
                             for t in terms])
         fill_table(self._history, [self._history_row(h, currency) for h in detail["history"]])
         fill_table(self._charges, [[c["locator"], "Premium" if c["category"] == "PREMIUM" else "Refund", str(c["term_number"] or ""),
-                               self._date(c["charge_date"]), f"{'' if c['category'] == 'PREMIUM' else '−'}{fmt_grouped(c['amount'])} {c['currency']}",
+                               self.date_text(c["charge_date"]), f"{'' if c['category'] == 'PREMIUM' else '−'}{fmt_grouped(c['amount'])} {c['currency']}",
                                status_word(c["status"])] for c in detail["charges"]])
-        self._right.setCurrentIndex(1)
         self._update_actions()
 
     def _history_row(self, h: dict[str, Any], currency: str) -> list[str]:
@@ -327,11 +203,8 @@ class EnrollmentScreen(QWidget):
             what = f"{source}{fmt_grouped(money(doc.get('annual_premium', '0')))} a year"
         change = Decimal(doc.get("premium_change", "0"))
         moved = "" if change == 0 else f"{'+' if change > 0 else '−'}{fmt_grouped(abs(change))} {doc.get('currency', currency)}"
-        return [self._date(h["effective_date"]), _CATEGORY_WORDS.get(category, category.capitalize()), str(h["term_number"] or ""), what, moved,
+        return [self.date_text(h["effective_date"]), _CATEGORY_WORDS.get(category, category.capitalize()), str(h["term_number"] or ""), what, moved,
                 doc.get("charge", "")]
-
-    def _date(self, day: dt.date | None) -> str:
-        return self._locale.toString(QDate(day.year, day.month, day.day), self._date_fmt) if day else ""
 
     @staticmethod
     def _answer(value: Any) -> str:
@@ -351,15 +224,10 @@ class EnrollmentScreen(QWidget):
             if key in self._buttons:
                 self._buttons[key].setEnabled(enabled)
         self._new.setEnabled(write)
-        self._load.setEnabled(write)
+        self._load_button.setEnabled(write)
         if not self._can_write:
             for button in self._buttons.values():
                 button.setToolTip("Your role reads policies; changing them is for enrollment")
-
-    @Slot(object, object)
-    def _on_changes(self, changes: object, _initiator: object) -> None:
-        if ops.mentions(changes, {"policies"}):
-            self._refresh_timer.start()
 
     @Slot()
     def _focus_search(self) -> None:
@@ -553,20 +421,10 @@ class EnrollmentScreen(QWidget):
         self._selected = locator
         self._search.clear()
         self.refresh()
-        self.load_policy(locator)
+        self.load(locator)
 
-    def search(self, query: str) -> None:
-        self._search.setText(query)
-        self.refresh()
-
-    def rows(self) -> list[views.PolicyRow]:
-        return list(self._rows)
-
-    def detail(self) -> dict[str, Any] | None:
-        return self._detail
-
-    def fact(self, key: str) -> str:
-        return self._facts[key].text()
+    def load_policy(self, locator: str) -> None:
+        self.load(locator)
 
     def table(self, name: str) -> QTableWidget:
         return {"policies": self._list, "terms": self._terms, "history": self._history, "charges": self._charges}[name]
