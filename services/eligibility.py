@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import text
 
 from .claims.queue import _name_prefix
-from .claims.views import BalanceView
+from .claims.views import BalanceView, ClaimSummary, recent_claims
 from .errors import NotFound
-from .security import reads_claims
 from .money import money
 from .uow import UnitOfWork
 
@@ -66,16 +65,6 @@ class Benefit:
 
 
 @dataclass(frozen=True)
-class ClaimRow:
-    locator: str
-    incident_date: dt.date
-    status: str
-    claimed: Decimal
-    paid: Decimal | None
-    currency: str
-
-
-@dataclass(frozen=True)
 class MemberEligibility:
     locator: str
     name: str
@@ -87,7 +76,7 @@ class MemberEligibility:
     balances: tuple[TermBalances, ...]
     benefits: tuple[Benefit, ...]
     out_of_network: Benefit | None
-    claims: tuple[ClaimRow, ...] | None  # None: the signed-in role does not read claims
+    claims: tuple[ClaimSummary, ...] | None  # None: the signed-in role does not read claims
 
     @property
     def in_force(self) -> CoverageRow | None:
@@ -183,18 +172,7 @@ def member_eligibility(sessions, member_locator: str, day: dt.date | None = None
             ),
             {"p": person.id},
         ).all()
-        claims = None
-        if reads_claims(conn):
-            claims = tuple(
-                ClaimRow(r.locator, r.incident_date, r.status, r.amount_claimed, r.amount_paid, r.currency)
-                for r in conn.execute(
-                    text(
-                        "SELECT locator, incident_date, status, amount_claimed, amount_paid, currency FROM claims.claims "
-                        "WHERE claimant_party_id = :p ORDER BY incident_date DESC, locator DESC LIMIT :n"
-                    ),
-                    {"p": person.id, "n": CLAIMS_SHOWN},
-                )
-            )
+        claims = recent_claims(conn, "claimant_party_id", person.id, CLAIMS_SHOWN)
     coverage = tuple(
         CoverageRow(r.policy, r.product_code, r.term_number, r.effective_from, r.effective_to, r.status, bool(r.in_force))
         for r in coverage_rows

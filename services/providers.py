@@ -15,8 +15,8 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from .claims.queue import _name_prefix
+from .claims.views import ClaimSummary, recent_claims
 from .errors import NotFound
-from .security import reads_claims
 from .uow import UnitOfWork
 
 SEARCH_LIMIT = 200
@@ -46,16 +46,6 @@ class Price:
 
 
 @dataclass(frozen=True)
-class ProviderClaim:
-    locator: str
-    incident_date: dt.date
-    status: str
-    claimed: Decimal
-    paid: Decimal | None
-    currency: str
-
-
-@dataclass(frozen=True)
 class ProviderDetail:
     locator: str
     npi: str | None
@@ -67,7 +57,7 @@ class ProviderDetail:
     activated_at: dt.datetime | None
     credentialing: str | None  # the latest request's status, if any
     prices: tuple[Price, ...]
-    claims: tuple[ProviderClaim, ...] | None  # None: the signed-in role does not read claims
+    claims: tuple[ClaimSummary, ...] | None  # None: the signed-in role does not read claims
     claims_by_status: tuple[tuple[str, int], ...]
     paid_total: tuple[tuple[str, Decimal], ...]  # per currency
 
@@ -122,18 +112,8 @@ def provider_detail(sessions, provider_locator: str) -> ProviderDetail:  # noqa:
             ),
             {"p": p.id},
         ).all()
-        claims, by_status, paid = None, (), ()
-        if reads_claims(conn):
-            claims = tuple(
-                ProviderClaim(r.locator, r.incident_date, r.status, r.amount_claimed, r.amount_paid, r.currency)
-                for r in conn.execute(
-                    text(
-                        "SELECT locator, incident_date, status, amount_claimed, amount_paid, currency FROM claims.claims "
-                        "WHERE provider_id = :p ORDER BY received_at DESC, locator DESC LIMIT :n"
-                    ),
-                    {"p": p.id, "n": CLAIMS_SHOWN},
-                )
-            )
+        claims, by_status, paid = recent_claims(conn, "provider_id", p.id, CLAIMS_SHOWN), (), ()
+        if claims is not None:
             by_status = tuple(
                 (r.status, r.n)
                 for r in conn.execute(

@@ -165,27 +165,18 @@ def _window_shot(controller, screen: str, out: Path) -> int:  # noqa: ANN001
                 print("claimdesk: no pended or priced claim to show; load demo data first", file=sys.stderr)
                 return 1
             workspace.open_claim(*found)
-    if key == "eligibility":
+    if key in _SHOWN:
+        # The record that shows the most: a member with claims, the busiest provider or account, the longest policy history.
         _settle(controller)
-        found = _run_on_worker(controller, lambda: _member_with_claims(controller.ctx.sessions))
+        found = _run_on_worker(controller, lambda: _first(controller.ctx.sessions, _SHOWN[key]))
         if found:
-            window.screen_widget("eligibility").search(found)
-            window.screen_widget("eligibility").show_tab("balances")
-    if key == "providers":
-        _settle(controller)
-        found = _run_on_worker(controller, lambda: _busiest_provider(controller.ctx.sessions))
-        if found:
-            window.screen_widget("providers").search(found)
-    if key == "billing":
-        _settle(controller)
-        found = _run_on_worker(controller, lambda: _busiest_account(controller.ctx.sessions))
-        if found:
-            window.screen_widget("billing").search(found)
-    if key == "enrollment":
-        _settle(controller)
-        found = _run_on_worker(controller, lambda: _busiest_policy(controller.ctx.sessions))
-        if found:
-            window.screen_widget("enrollment").show_policy(found)
+            screen_widget = window.screen_widget(key)
+            if key == "enrollment":
+                screen_widget.show_policy(found)
+            else:
+                screen_widget.search(found)
+            if key == "eligibility":
+                screen_widget.show_tab("balances")
     _settle(controller)
     window.resize(*SIZE)
     _wait(lambda: False, 0.2)
@@ -209,58 +200,25 @@ def _oldest_worked_claim(controller) -> tuple[object, str] | None:  # noqa: ANN0
     return _run_on_worker(controller, find)  # type: ignore[return-value]
 
 
-def _busiest_policy(sessions) -> str | None:  # noqa: ANN001
-    """The policy with the longest history (issue, endorsements, renewal, cancellation): it shows the most."""
+_SHOWN = {
+    "eligibility": "SELECT p.locator FROM claims.claims c JOIN policy_admin.parties p ON p.id = c.claimant_party_id "
+                   "WHERE c.status = 'FINALIZED' GROUP BY p.id, p.locator ORDER BY count(*) DESC, p.locator LIMIT 1",
+    "providers": "SELECT p.locator FROM claims.claims c JOIN provider.providers p ON p.id = c.provider_id GROUP BY p.id, p.locator "
+                 "ORDER BY count(*) DESC, p.locator LIMIT 1",
+    "billing": "SELECT a.locator FROM billing.charges ch JOIN policy_admin.accounts a ON a.id = ch.account_id GROUP BY a.id, a.locator "
+               "ORDER BY count(DISTINCT ch.category) DESC, count(*) DESC, a.locator LIMIT 1",
+    "enrollment": "SELECT p.locator FROM enrollment.policies p JOIN enrollment.policy_transactions x ON x.policy_id = p.id "
+                  "GROUP BY p.id, p.locator ORDER BY count(*) DESC, max(x.created_at) DESC LIMIT 1",
+}
+
+
+def _first(sessions, sql: str) -> str | None:  # noqa: ANN001
     from sqlalchemy import text
 
     from claimdesk.services.uow import UnitOfWork
 
     with UnitOfWork(sessions) as uow:
-        return uow.connection.execute(
-            text(
-                "SELECT p.locator FROM enrollment.policies p JOIN enrollment.policy_transactions x ON x.policy_id = p.id "
-                "GROUP BY p.id, p.locator ORDER BY count(*) DESC, max(x.created_at) DESC LIMIT 1"
-            )
-        ).scalar()
-
-
-def _member_with_claims(sessions) -> str | None:  # noqa: ANN001
-    """A covered member with the most claims: balances used, claims listed."""
-    from sqlalchemy import text
-
-    from claimdesk.services.uow import UnitOfWork
-
-    with UnitOfWork(sessions) as uow:
-        return uow.connection.execute(
-            text(
-                "SELECT p.locator FROM claims.claims c JOIN policy_admin.parties p ON p.id = c.claimant_party_id "
-                "WHERE c.status = 'FINALIZED' GROUP BY p.id, p.locator ORDER BY count(*) DESC, p.locator LIMIT 1"
-            )
-        ).scalar()
-
-
-def _busiest_provider(sessions) -> str | None:  # noqa: ANN001
-    from sqlalchemy import text
-
-    from claimdesk.services.uow import UnitOfWork
-
-    with UnitOfWork(sessions) as uow:
-        return uow.connection.execute(
-            text("SELECT p.locator FROM claims.claims c JOIN provider.providers p ON p.id = c.provider_id GROUP BY p.id, p.locator "
-                 "ORDER BY count(*) DESC, p.locator LIMIT 1")
-        ).scalar()
-
-
-def _busiest_account(sessions) -> str | None:  # noqa: ANN001
-    from sqlalchemy import text
-
-    from claimdesk.services.uow import UnitOfWork
-
-    with UnitOfWork(sessions) as uow:
-        return uow.connection.execute(
-            text("SELECT a.locator FROM billing.charges ch JOIN policy_admin.accounts a ON a.id = ch.account_id GROUP BY a.id, a.locator "
-                 "ORDER BY count(DISTINCT ch.category) DESC, count(*) DESC, a.locator LIMIT 1")
-        ).scalar()
+        return uow.connection.execute(text(sql)).scalar()
 
 
 def _save(pixmap, out: Path) -> int:  # noqa: ANN001

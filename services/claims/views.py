@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from ..errors import NotFound, ValidationError
 from ..money import money
+from ..security import reads_claims
 from ..uow import UnitOfWork
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -319,3 +320,34 @@ def read_attachment(sessions, document_id: uuid.UUID) -> tuple[str, bytes]:  # n
     if row is None or row.content is None:
         raise NotFound("that attachment is no longer stored")
     return row.filename, bytes(row.content)
+
+
+@dataclass(frozen=True)
+class ClaimSummary:
+    """A claim in a list of someone's claims: which, for care when, where it stands, what it cost."""
+
+    locator: str
+    incident_date: dt.date
+    status: str
+    claimed: Decimal
+    paid: Decimal | None
+    currency: str
+
+
+def recent_claims(conn, column: str, value: uuid.UUID, limit: int) -> tuple[ClaimSummary, ...] | None:  # noqa: ANN001
+    """The latest ``limit`` claims whose ``column`` (claimant_party_id or provider_id) is ``value``.
+
+    None when the signed-in role may not read claims (enrollment): a screen then leaves them out.
+    """
+    if column not in ("claimant_party_id", "provider_id"):
+        raise ValueError(column)
+    if not reads_claims(conn):
+        return None
+    rows = conn.execute(
+        text(
+            f"SELECT locator, incident_date, status, amount_claimed, amount_paid, currency FROM claims.claims "
+            f"WHERE {column} = :v ORDER BY received_at DESC, locator DESC LIMIT :n"
+        ),
+        {"v": value, "n": limit},
+    )
+    return tuple(ClaimSummary(r.locator, r.incident_date, r.status, r.amount_claimed, r.amount_paid, r.currency) for r in rows)

@@ -57,3 +57,14 @@ def _fresh_connection_state(qapp):
     ops.connection_state().reset()
     yield
     ops.connection_state().reset()
+
+
+@pytest.fixture
+def iso_dates():
+    """Dates on screen follow the locale; the C locale shows ISO dates, the same on every machine."""
+    from PySide6.QtCore import QLocale
+
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.C))
+    yield
+    QLocale.setDefault(previous)

@@ -7,45 +7,31 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QLocale
 from sqlalchemy import text
 
-from claimdesk.db import connect
-from claimdesk.migrate import upgrade
-from claimdesk.services import billing_views, demo
+from claimdesk.services import billing_views
 from claimdesk.services.enrollment import group_load, policies, quotes
 from claimdesk.settings import Settings
 from claimdesk.ui.billing.screen import BillingScreen
 from claimdesk.ui.context import AppContext
-from tests.conftest import _as_url, _fresh_database
+from tests.factories import demo_database, login
 
 TIMEOUT_MS = 15000
 
-
-@pytest.fixture(autouse=True)
-def _iso_dates():
-    previous = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.C))
-    yield
-    QLocale.setDefault(previous)
+pytestmark = pytest.mark.usefixtures("iso_dates")
 
 
 @pytest.fixture(scope="module")
 def world(pg_admin_url, tmp_path_factory):
-    url = _as_url(_fresh_database(pg_admin_url, "cdbill"))
-    db = connect(Settings(database_url=url), url=url, pool_size=2)
-    upgrade(db.engine, "head")
-    demo.seed(db.engine, members=6, claims=60, seed=23, work=60, lines_per_claim=1)
-    name = f"t_bill_{uuid.uuid4().hex[:6]}"
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE ROLE "{name}" LOGIN IN ROLE claimdesk_billing')
-        # The account whose member has the most paid claims; its policy is then endorsed and cancelled.
+    url, db = demo_database(pg_admin_url, "cdbill", members=6, claims=60, seed=23, work=60, lines_per_claim=1)
+    billing = login(db, url, "billing")
+    with db.engine.connect() as conn:
+        # The account whose member has the most paid claims.
         account, policy = conn.execute(text(
             "SELECT a.locator, pol.locator FROM claims.claims c JOIN enrollment.policies pol ON pol.id = c.policy_id "
             "JOIN policy_admin.accounts a ON a.id = pol.account_id WHERE c.status = 'FINALIZED' AND c.amount_paid > 0 "
             "GROUP BY a.locator, pol.locator ORDER BY count(*) DESC, a.locator LIMIT 1")).one()
         today = conn.execute(text("SELECT current_date")).scalar()
-    billing = connect(Settings(database_url=url), url=url.replace("postgres@", f"{name}@", 1), pool_size=2)
     settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("bill"))
     yield {"db": db, "billing": billing, "settings": settings, "account": account, "policy": policy, "today": today}
     billing.dispose()

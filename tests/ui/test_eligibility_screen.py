@@ -3,46 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QLocale
 from sqlalchemy import text
 
-from claimdesk.db import connect
-from claimdesk.migrate import upgrade
-from claimdesk.services import demo, eligibility
+from claimdesk.services import eligibility
 from claimdesk.settings import Settings
 from claimdesk.ui.context import AppContext
 from claimdesk.ui.eligibility.screen import EligibilityScreen
-from tests.conftest import _as_url, _fresh_database
+from tests.factories import demo_database, login
 
 TIMEOUT_MS = 15000
 
-
-@pytest.fixture(autouse=True)
-def _iso_dates():
-    previous = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.C))
-    yield
-    QLocale.setDefault(previous)
+pytestmark = pytest.mark.usefixtures("iso_dates")
 
 
 @pytest.fixture(scope="module")
 def world(pg_admin_url, tmp_path_factory):
-    url = _as_url(_fresh_database(pg_admin_url, "cdelig"))
-    db = connect(Settings(database_url=url), url=url, pool_size=2)
-    upgrade(db.engine, "head")
-    demo.seed(db.engine, members=20, claims=160, seed=17, work=160, lines_per_claim=2)
-    clerk_name = f"t_elig_{uuid.uuid4().hex[:6]}"
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE ROLE "{clerk_name}" LOGIN IN ROLE claimdesk_enrollment')
+    url, db = demo_database(pg_admin_url, "cdelig", members=20, claims=160, seed=17, work=160, lines_per_claim=2)
+    clerk = login(db, url, "enrollment")
+    with db.engine.connect() as conn:
         # The member with the most paid claims: balances used, claims to list.
         member = conn.execute(text(
             "SELECT p.locator FROM claims.claims c JOIN policy_admin.parties p ON p.id = c.claimant_party_id "
             "WHERE c.status = 'FINALIZED' GROUP BY p.locator ORDER BY count(*) DESC, p.locator LIMIT 1")).scalar()
-    clerk = connect(Settings(database_url=url), url=url.replace("postgres@", f"{clerk_name}@", 1), pool_size=2)
     settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("elig"))
     yield {"db": db, "clerk": clerk, "settings": settings, "member": member}
     clerk.dispose()

@@ -13,37 +13,25 @@ from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QDate, QLocale
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QComboBox, QSpinBox
 from sqlalchemy import text
 
-from claimdesk.db import connect
-from claimdesk.migrate import upgrade
-from claimdesk.services import demo
 from claimdesk.services.enrollment import group_load, policies, quotes
 from claimdesk.settings import Settings
 from claimdesk.ui.context import AppContext
 from claimdesk.ui.enrollment.dialogs import CancelDialog, EndorseDialog, NewPolicyDialog, RenewDialog, SchemeLoadDialog
 from claimdesk.ui.enrollment.screen import EnrollmentScreen
-from tests.conftest import _as_url, _fresh_database
+from tests.factories import demo_database
 
 TIMEOUT_MS = 15000
 
-
-@pytest.fixture(autouse=True)
-def _iso_dates():
-    previous = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.C))  # ISO dates on screen, the same everywhere
-    yield
-    QLocale.setDefault(previous)
+pytestmark = pytest.mark.usefixtures("iso_dates")
 
 
 @pytest.fixture(scope="module")
 def world(pg_admin_url, tmp_path_factory):
-    url = _as_url(_fresh_database(pg_admin_url, "cdenrolui"))
-    db = connect(Settings(database_url=url), url=url, pool_size=2)
-    upgrade(db.engine, "head")
-    demo.seed(db.engine, members=8, claims=0, seed=13, work=0)
+    url, db = demo_database(pg_admin_url, "cdenrolui", members=8, claims=0, seed=13, work=0)
     with db.engine.connect() as conn:
         account = conn.execute(text("SELECT locator FROM policy_admin.accounts WHERE currency = 'USD' ORDER BY locator LIMIT 1")).scalar()
         product = conn.execute(text("SELECT code FROM policy_admin.products WHERE code LIKE 'HP-SILVER-PPO-%'")).scalar()

@@ -3,41 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QLocale
 from sqlalchemy import text
 
-from claimdesk.db import connect
-from claimdesk.migrate import upgrade
-from claimdesk.services import demo, providers
+from claimdesk.services import providers
 from claimdesk.settings import Settings
 from claimdesk.ui.context import AppContext
 from claimdesk.ui.providers.screen import ProvidersScreen
-from tests.conftest import _as_url, _fresh_database
+from tests.factories import demo_database, login
 
 TIMEOUT_MS = 15000
 
-
-@pytest.fixture(autouse=True)
-def _iso_dates():
-    previous = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.C))
-    yield
-    QLocale.setDefault(previous)
+pytestmark = pytest.mark.usefixtures("iso_dates")
 
 
 @pytest.fixture(scope="module")
 def world(pg_admin_url, tmp_path_factory):
-    url = _as_url(_fresh_database(pg_admin_url, "cdprov"))
-    db = connect(Settings(database_url=url), url=url, pool_size=2)
-    upgrade(db.engine, "head")
-    demo.seed(db.engine, members=20, claims=120, seed=19, work=120, lines_per_claim=1)
-    clerk_name = f"t_prov_{uuid.uuid4().hex[:6]}"
+    url, db = demo_database(pg_admin_url, "cdprov", members=20, claims=120, seed=19, work=120, lines_per_claim=1)
+    clerk = login(db, url, "enrollment")
     with db.engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE ROLE "{clerk_name}" LOGIN IN ROLE claimdesk_enrollment')
         busiest = conn.execute(text(
             "SELECT p.locator, p.npi, p.name, p.id FROM claims.claims c JOIN provider.providers p ON p.id = c.provider_id "
             "GROUP BY p.id ORDER BY count(*) DESC, p.locator LIMIT 1")).one()
@@ -45,7 +31,6 @@ def world(pg_admin_url, tmp_path_factory):
         conn.execute(text(
             "INSERT INTO provider.fee_schedule (procedure_code, description, allowed_amount, currency, effective_from, provider_id) "
             "VALUES ('99213', 'Office visit, contracted', 111.11, 'USD', current_date - 10, :p)"), {"p": busiest.id})
-    clerk = connect(Settings(database_url=url), url=url.replace("postgres@", f"{clerk_name}@", 1), pool_size=2)
     settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("prov"))
     yield {"db": db, "clerk": clerk, "settings": settings, "provider": busiest}
     clerk.dispose()
