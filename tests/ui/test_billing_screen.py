@@ -15,6 +15,7 @@ from claimdesk.settings import Settings
 from claimdesk.ui.billing.screen import BillingScreen
 from claimdesk.ui.context import AppContext
 from tests.factories import demo_database, login
+from tests.ui.helpers import cells, shown
 
 TIMEOUT_MS = 15000
 
@@ -37,9 +38,6 @@ def world(pg_admin_url, tmp_path_factory):
     billing.dispose()
     db.dispose()
 
-
-def _cells(table) -> list[list[str]]:
-    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
 
 
 def test_an_accounts_charges_add_up_and_its_ledger_nets_to_zero(qtbot, world):
@@ -65,9 +63,7 @@ def test_an_accounts_charges_add_up_and_its_ledger_nets_to_zero(qtbot, world):
                 "WHERE a.locator = :a AND ch.status <> 'CANCELLED' GROUP BY 1, 2"), {"a": world["account"]})
         )
     screen = BillingScreen(AppContext(settings=world["settings"], db=world["billing"], user=world["billing"].user, roles=("billing",)))
-    qtbot.addWidget(screen)
-    screen.resize(1440, 900)
-    screen.show()
+    shown(qtbot, screen)
     with qtbot.waitSignal(screen.loaded, timeout=TIMEOUT_MS):
         screen.search(world["policy"].lower())  # found by its policy, as a caller quoting it would
     d = screen.detail()
@@ -75,12 +71,12 @@ def test_an_accounts_charges_add_up_and_its_ledger_nets_to_zero(qtbot, world):
     assert {(k, c): t for k, c, t in d.by_category} == expected
     assert ("CLAIM_PAYMENT", d.currency) in expected and ("PREMIUM", d.currency) in expected
     assert screen.fact("ledger") == "balanced: debits equal credits"
-    ledger = {row[0]: row for row in _cells(screen.table("ledger"))}
+    ledger = {row[0]: row for row in cells(screen.table("ledger"))}
     assert ledger["Premium Income"][2:4] != ["0.00", "0.00"]
     assert Decimal(ledger["Claims Expense"][4].replace(",", "")) == expected[("CLAIM_PAYMENT", d.currency)]
-    kinds = {row[2] for row in _cells(screen.table("charges"))}
+    kinds = {row[2] for row in cells(screen.table("charges"))}
     assert {"Premium", "Claim payment"} <= kinds
-    refunds = [row for row in _cells(screen.table("charges")) if row[2] == "Refund"]
+    refunds = [row for row in cells(screen.table("charges")) if row[2] == "Refund"]
     assert [(row[3], row[5]) for row in refunds] == [(second.locator, f"−{-cancelled.premium_change:,.2f} {d.currency}")]
 
 

@@ -13,6 +13,7 @@ from claimdesk.settings import Settings
 from claimdesk.ui.context import AppContext
 from claimdesk.ui.eligibility.screen import EligibilityScreen
 from tests.factories import demo_database, login
+from tests.ui.helpers import cells, shown
 
 TIMEOUT_MS = 15000
 
@@ -36,16 +37,8 @@ def world(pg_admin_url, tmp_path_factory):
 
 def _screen(qtbot, world, database=None, roles=("adjudicator",)) -> EligibilityScreen:
     database = database or world["db"]
-    screen = EligibilityScreen(AppContext(settings=world["settings"], db=database, user=database.user, roles=roles))
-    qtbot.addWidget(screen)
-    screen.resize(1440, 900)
-    screen.show()
-    qtbot.waitExposed(screen)
-    return screen
+    return shown(qtbot, EligibilityScreen(AppContext(settings=world["settings"], db=database, user=database.user, roles=roles)))
 
-
-def _cells(table) -> list[list[str]]:
-    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
 
 
 def test_a_member_found_by_name_shows_cover_balances_benefits_and_claims(qtbot, world):
@@ -66,12 +59,12 @@ def test_a_member_found_by_name_shows_cover_balances_benefits_and_claims(qtbot, 
     covered = d.in_force is not None
     assert screen.badge_text() == ("Covered" if covered else "Not covered")
     # The deductible row reads what the balance table holds: limit, used, and what is left.
-    deductible = next(row for row in _cells(screen.table("balances")) if row[2] == "Deductible")
+    deductible = next(row for row in cells(screen.table("balances")) if row[2] == "Deductible")
     left = max(Decimal("0.00"), expected.limit_amount - expected.consumed_amount)
     cur = expected.currency
     assert deductible == [policy, "1", "Deductible", f"{expected.limit_amount:,.2f} {cur}", f"{expected.consumed_amount:,.2f} {cur}", f"{left:,.2f} {cur}"]
     assert expected.consumed_amount > 0  # the demo's worked claims used some of it
-    assert [row[0] for row in _cells(screen.table("benefits"))][:2] == ["Cosmetic", "Imaging"]
+    assert [row[0] for row in cells(screen.table("benefits"))][:2] == ["Cosmetic", "Imaging"]
     assert screen.table("claims").rowCount() == min(claims, eligibility.CLAIMS_SHOWN) > 0
 
 

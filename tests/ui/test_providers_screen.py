@@ -13,6 +13,7 @@ from claimdesk.settings import Settings
 from claimdesk.ui.context import AppContext
 from claimdesk.ui.providers.screen import ProvidersScreen
 from tests.factories import demo_database, login
+from tests.ui.helpers import cells, shown
 
 TIMEOUT_MS = 15000
 
@@ -39,16 +40,8 @@ def world(pg_admin_url, tmp_path_factory):
 
 def _screen(qtbot, world, database=None, roles=("adjudicator",)) -> ProvidersScreen:
     database = database or world["db"]
-    screen = ProvidersScreen(AppContext(settings=world["settings"], db=database, user=database.user, roles=roles))
-    qtbot.addWidget(screen)
-    screen.resize(1440, 900)
-    screen.show()
-    qtbot.waitExposed(screen)
-    return screen
+    return shown(qtbot, ProvidersScreen(AppContext(settings=world["settings"], db=database, user=database.user, roles=roles)))
 
-
-def _cells(table) -> list[list[str]]:
-    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
 
 
 def test_found_by_npi_with_contracted_prices_and_claim_counts(qtbot, world):
@@ -63,7 +56,7 @@ def test_found_by_npi_with_contracted_prices_and_claim_counts(qtbot, world):
         screen.search(provider.npi)
     assert [r.locator for r in screen.rows()] == [provider.locator]
     assert screen.fact("provider") == f"{provider.locator} · NPI {provider.npi}"
-    prices = {row[0]: row for row in _cells(screen.table("prices")) if row[2].endswith("USD")}
+    prices = {row[0]: row for row in cells(screen.table("prices")) if row[2].endswith("USD")}
     assert prices["99213"][2:4] == ["111.11 USD", "contracted"]
     assert prices["80053"][2:4] == [f"{general:,.2f} USD", "general"]
     assert screen.table("claims").rowCount() == min(sum(counts.values()), providers.CLAIMS_SHOWN)
