@@ -13,6 +13,8 @@ category, amount)``, which the database runs as its owner after checking:
 ``enrollment.approved_claims_from(policy, day)`` names the claims approved
 or paid for care on or after a day, so a cancellation cannot reach back past
 them; the clerk's role cannot read claims, and learns only which and when.
+It locks the covered members' balances first, as pricing does before reading
+their coverage, so a cancellation and a pricing of the same member take turns.
 
 The charge, its balanced pair of ledger entries and its billing outbox message
 are written together, in the clerk's transaction. The clerk's role may read
@@ -91,15 +93,22 @@ GRANT EXECUTE ON FUNCTION billing.post_premium(uuid, text, numeric) TO claimdesk
 GRANT SELECT ON billing.charges TO claimdesk_enrollment;
 
 -- Claims approved or paid for care on or after a day: a cancellation must not reach back past them.
--- Enrollment cannot read claims; this says only which, and when.
+-- Enrollment cannot read claims; this says only which, and when. It first locks the covered members'
+-- balances, as pricing does before it reads their coverage, so a cancellation and a pricing of the same
+-- member's claim take turns: whichever is second sees what the first committed.
 CREATE FUNCTION enrollment.approved_claims_from(p_policy uuid, p_day date)
-RETURNS TABLE (locator text, incident_date date) LANGUAGE sql STABLE SECURITY DEFINER
+RETURNS TABLE (locator text, incident_date date) LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, public AS $$
+BEGIN
+    PERFORM 1 FROM eligibility.coverage_accumulators a
+     WHERE a.party_id IN (SELECT mc.party_id FROM eligibility.member_coverage mc WHERE mc.policy_id = p_policy)
+     ORDER BY a.id FOR UPDATE;
+    RETURN QUERY
     SELECT c.locator::text, c.incident_date FROM claims.claims c
      WHERE c.policy_id = p_policy AND c.incident_date >= p_day
        AND c.status IN ('APPROVED', 'PARTIALLY_APPROVED', 'FINALIZED')
-     ORDER BY c.incident_date, c.locator
-$$;
+     ORDER BY c.incident_date, c.locator;
+END $$;
 ALTER FUNCTION enrollment.approved_claims_from(uuid, date) OWNER TO claimdesk_owner;
 REVOKE ALL ON FUNCTION enrollment.approved_claims_from(uuid, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enrollment.approved_claims_from(uuid, date) TO claimdesk_enrollment, claimdesk_admin, claimdesk_supervisor;

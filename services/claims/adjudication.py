@@ -148,6 +148,18 @@ def _dicts(conn: Connection, statement: Any, params: dict[str, Any]) -> list[dic
 def _load_inputs(conn: Connection, claims: Sequence[ClaimRow]) -> _Inputs:
     parties = uuid_array({c.claimant_party_id for c in claims})
     policies = uuid_array({c.policy_id for c in claims})
+    # Balances are locked for the rest of the transaction, in id order, before coverage is read: a policy
+    # cancellation locks them too (enrollment.approved_claims_from), so pricing sees its cover as committed.
+    accumulators: dict[tuple[uuid.UUID, uuid.UUID], list[dict[str, Any]]] = defaultdict(list)
+    for r in _dicts(
+        conn,
+        text(
+            "SELECT id, party_id, term_id, accumulator_type, coverage_term_key, limit_amount, consumed_amount "
+            "FROM eligibility.coverage_accumulators WHERE party_id = ANY(CAST(:p AS uuid[])) ORDER BY id FOR UPDATE"
+        ),
+        {"p": parties},
+    ):
+        accumulators[(r["party_id"], r["term_id"])].append(r)
     coverages: dict[uuid.UUID, list[tuple[CoverageInput, dict[str, Any]]]] = defaultdict(list)
     for r in _dicts(
         conn,
@@ -160,17 +172,6 @@ def _load_inputs(conn: Connection, claims: Sequence[ClaimRow]) -> _Inputs:
         terms, plan = _plan(r["terms"])
         cov = CoverageInput(r["status"], r["effective_from"], r["effective_to"], terms, plan)
         coverages[r["party_id"]].append((cov, r))
-    # Balances are locked for the rest of the transaction, in id order.
-    accumulators: dict[tuple[uuid.UUID, uuid.UUID], list[dict[str, Any]]] = defaultdict(list)
-    for r in _dicts(
-        conn,
-        text(
-            "SELECT id, party_id, term_id, accumulator_type, coverage_term_key, limit_amount, consumed_amount "
-            "FROM eligibility.coverage_accumulators WHERE party_id = ANY(CAST(:p AS uuid[])) ORDER BY id FOR UPDATE"
-        ),
-        {"p": parties},
-    ):
-        accumulators[(r["party_id"], r["term_id"])].append(r)
     networks = dict(
         conn.execute(
             text("SELECT id, network_status FROM provider.providers WHERE id = ANY(CAST(:ids AS uuid[]))"),

@@ -9,6 +9,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from decimal import Decimal
 
@@ -22,7 +24,7 @@ from sqlalchemy import text
 from claimdesk.db import connect
 from claimdesk.migrate import upgrade
 from claimdesk.services import demo
-from claimdesk.services.claims import batch, intake
+from claimdesk.services.claims import batch, intake, service
 from claimdesk.services.documents import service as documents
 from claimdesk.services.enrollment import group_load, policies, quotes
 from claimdesk.services.errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -440,3 +442,70 @@ def test_the_policy_command_quotes_issues_endorses_and_cancels(world):
     assert shown["policy"]["status"] == "CANCELLED" and shown["policy"]["member"] == member
     assert [h["category"] for h in shown["history"]] == ["ISSUANCE", "ENDORSEMENT", "CANCELLATION"]
     assert [c["category"] for c in shown["charges"]] == ["PREMIUM", "PREMIUM", "REFUND"]
+
+
+def _wait_for_a_lock_wait(db, timeout_s: float = 30.0) -> None:
+    """Until another session of this database is waiting for a row lock."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _one(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"):
+            return
+        time.sleep(0.02)
+    raise AssertionError("nobody waited for the lock")
+
+
+def _in_thread(call):  # noqa: ANN001, ANN202
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["result"] = call()
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, box
+
+
+def test_a_cancellation_waits_for_a_pricing_under_way_and_then_refuses_its_approval(world):
+    db, start = world["db"], world["today"] - 20 * DAY
+    issued, member = _issued(world, start)
+    provider = _one(db, "SELECT locator FROM provider.providers WHERE network_status = 'IN_NETWORK' ORDER BY locator LIMIT 1")
+    claim = intake.submit_claim(world["supervisor"].sessions, intake.ClaimEntry(member, provider, (start + 12 * DAY).isoformat(),
+                                                                                [intake.LineEntry("office_visit", "99213", "150.00")]))
+    with db.engine.connect() as pricing:
+        # A pricing under way: the member's balances locked first, as pricing does; the claim comes out approved, not yet committed.
+        tx = pricing.begin()
+        pricing.execute(text("SELECT 1 FROM eligibility.coverage_accumulators a JOIN policy_admin.parties p ON p.id = a.party_id "
+                             "WHERE p.locator = :m ORDER BY a.id FOR UPDATE"), {"m": member})
+        pricing.execute(text("UPDATE claims.claims SET status = 'APPROVED' WHERE locator = :l"), {"l": claim.locator})
+        thread, box = _in_thread(lambda: policies.cancel_policy(world["clerk"].sessions, issued.locator, start + 5 * DAY, "backdated"))
+        _wait_for_a_lock_wait(db)  # the cancellation takes its turn after the pricing
+        tx.commit()
+    thread.join(60)
+    assert isinstance(box.get("error"), ValidationError) and claim.locator in str(box["error"]), box
+    assert _one(db, "SELECT status FROM enrollment.policies WHERE id = :p", p=issued.policy_id) == "ACTIVE"
+
+
+def test_a_pricing_waits_for_a_cancellation_under_way_and_then_denies_the_care_after_it(world):
+    db, start = world["db"], world["today"] - 20 * DAY
+    issued, member = _issued(world, start)
+    provider = _one(db, "SELECT locator FROM provider.providers WHERE network_status = 'IN_NETWORK' ORDER BY locator LIMIT 1")
+    claim = intake.submit_claim(world["supervisor"].sessions, intake.ClaimEntry(member, provider, (start + 12 * DAY).isoformat(),
+                                                                                [intake.LineEntry("office_visit", "99213", "150.00")]))
+    claim_id = _one(db, "SELECT id FROM claims.claims WHERE locator = :l", l=claim.locator)
+    with world["clerk"].engine.connect() as cancelling:
+        # A cancellation under way, as the service makes it: the check (which locks the balances), then cover cut short.
+        tx = cancelling.begin()
+        assert cancelling.execute(text("SELECT * FROM enrollment.approved_claims_from(:p, :d)"),
+                                  {"p": issued.policy_id, "d": start + 5 * DAY}).all() == []
+        cancelling.execute(text("UPDATE eligibility.member_coverage SET effective_to = :last WHERE policy_id = :p"),
+                           {"p": issued.policy_id, "last": start + 4 * DAY})
+        thread, box = _in_thread(lambda: service.price(world["supervisor"].sessions, claim_id))
+        _wait_for_a_lock_wait(db)  # the pricing takes its turn after the cancellation
+        tx.commit()
+    thread.join(60)
+    assert "error" not in box, box
+    assert _rows(db, "SELECT c.status, l.reason_code FROM claims.claims c JOIN claims.claim_lines l ON l.claim_id = c.id WHERE c.id = :c",
+                 c=claim_id) == [("DENIED", "27")]
