@@ -99,6 +99,27 @@ def _row(line: int, v: dict[str, str], today: dt.date, seen: dict) -> MemberRow:
     return MemberRow(line, v["first_name"], v["last_name"], born, email, phone)
 
 
+def _refuse_members_already_in(conn, scheme_id, scheme_code: str, rows: list[MemberRow], source: str) -> None:  # noqa: ANN001
+    """A person (same name and date of birth) already in the scheme is named by line; a second load of a file adds nobody twice."""
+    found = conn.execute(
+        text(
+            "SELECT r.line, p.locator FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(line int, first_name text, last_name text, born date) "
+            "JOIN policy_admin.parties p ON lower(p.first_name) = lower(r.first_name) AND lower(p.last_name) = lower(r.last_name) "
+            "AND p.date_of_birth = r.born "
+            "JOIN group_scheme.scheme_members m ON m.member_party_locator = p.locator AND m.scheme_id = :s "
+            "ORDER BY r.line"
+        ),
+        {"s": scheme_id, "rows": json.dumps([{"line": r.line, "first_name": r.first_name, "last_name": r.last_name,
+                                              "born": r.date_of_birth.isoformat()} for r in rows])},
+    ).all()
+    if found:
+        named = {r.line: r for r in rows}
+        problems = [f"line {f.line}: {named[f.line].first_name} {named[f.line].last_name}, born {named[f.line].date_of_birth}, "
+                    f"is already in {scheme_code} as {f.locator}" for f in found[:20]]
+        more = f" (and {len(found) - 20} more)" if len(found) > 20 else ""
+        raise ValidationError("; ".join(problems) + more + "; nothing was loaded", where=source)
+
+
 def load_members(sessions, scheme_code: str, path: Path) -> LoadResult:  # noqa: ANN001
     try:
         content = path.read_text(encoding="utf-8")
@@ -121,6 +142,7 @@ def load_members_text(sessions, scheme_code: str, content: str, source: str = "C
             raise ValidationError(f"scheme {scheme_code} is {scheme.status}; members can only join an active scheme", where="scheme")
         today = conn.execute(text("SELECT current_date")).scalar_one()
         rows = parse_members_csv(content, today, source)
+        _refuse_members_already_in(conn, scheme.id, scheme_code, rows, source)
         locators = next_locators(conn, "member", len(rows))
         conn.execute(
             text(

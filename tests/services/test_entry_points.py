@@ -130,6 +130,19 @@ def test_scheme_csv_loads_every_row(db, demo_rows):
     assert _count(db, "group_scheme.scheme_members") == before + 2
 
 
+def test_a_second_load_of_the_same_people_is_refused_by_line(db, demo_rows):
+    people = "first_name,last_name,date_of_birth\nMaria,Sibylla,1947-01-13\nCarl,Linnaeus,1907-05-23\nNew,Person,1990-01-01\n"
+    first = group_load.load_members_text(db.sessions, demo_rows["scheme"], people.replace("New,Person,1990-01-01\n", ""))
+    before = (_count(db, "group_scheme.scheme_members"), _count(db, "policy_admin.parties"))
+    with pytest.raises(ValidationError) as err:
+        group_load.load_members_text(db.sessions, demo_rows["scheme"], people.replace("Maria", "MARIA"), source="again.csv")
+    assert str(err.value) == (
+        f"again.csv: line 2: MARIA Sibylla, born 1947-01-13, is already in {demo_rows['scheme']} as {first.member_locators[0]}; "
+        f"line 3: Carl Linnaeus, born 1907-05-23, is already in {demo_rows['scheme']} as {first.member_locators[1]}; nothing was loaded"
+    )
+    assert (_count(db, "group_scheme.scheme_members"), _count(db, "policy_admin.parties")) == before  # not even the new person
+
+
 def test_scheme_csv_bad_row_names_the_line_and_writes_nothing(db, demo_rows, tmp_path, database_url):
     bad = GOOD + "Grace,Hopper,1906-13-09,grace@navy.example\nEdsger,,1930-05-11,\n"
     before = (_count(db, "group_scheme.scheme_members"), _count(db, "policy_admin.parties"))
