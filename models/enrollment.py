@@ -32,7 +32,12 @@ class Quote(IdMixin, TimestampMixin, VersionMixin, Base):
 
 class Policy(IdMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "policies"
-    __table_args__ = (CheckConstraint(one_of("status", POLICY_STATUSES), name="status"), {"schema": SCHEMA})
+    __table_args__ = (
+        CheckConstraint(one_of("status", POLICY_STATUSES), name="status"),
+        # The Enrollment screen's first list: the latest changed policies (read backwards).
+        Index("ix_policies_latest_changed", "updated_at", "locator"),
+        {"schema": SCHEMA},
+    )
     locator: Mapped[str] = mapped_column(String(40), unique=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("policy_admin.accounts.id"), index=True)
     quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.quotes.id"))

@@ -43,9 +43,12 @@ class ProductForm:
 
 
 def find_policies(sessions, query: str = "", limit: int = SEARCH_LIMIT) -> list[PolicyRow]:  # noqa: ANN001
-    """Policies by policy or member locator (exact), else by the member's last or full name (prefix); empty: latest changed."""
+    """Policies by policy or member locator (exact), else by the member's last or full name (prefix, alphabetical); empty: latest changed."""
     term = (query or "").strip()
     upper = term.upper()
+    # The latest changed first (read backwards from ix_policies_latest_changed); a name search alphabetically,
+    # which also keeps the planner on the name index rather than walking every policy by date.
+    order = "p.updated_at DESC, p.locator DESC"
     if not term:
         where, params = "TRUE", {}
     elif upper.startswith("POL-"):
@@ -55,6 +58,7 @@ def find_policies(sessions, query: str = "", limit: int = SEARCH_LIMIT) -> list[
     else:
         where = "(lower(m.last_name) LIKE :name OR lower(m.first_name || ' ' || m.last_name) LIKE :name)"
         params = {"name": _name_prefix(term)}
+        order = "m.last_name, m.first_name, p.locator"
     with UnitOfWork(sessions) as uow:
         rows = uow.connection.execute(
             text(
@@ -70,7 +74,7 @@ def find_policies(sessions, query: str = "", limit: int = SEARCH_LIMIT) -> list[
                   JOIN policy_admin.product_versions pv ON pv.id = p.product_version_id
                   JOIN policy_admin.products pr ON pr.id = pv.product_id
                  WHERE {where}
-                 ORDER BY p.updated_at DESC, p.locator
+                 ORDER BY {order}
                  LIMIT :limit
                 """
             ),
