@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from .claims.queue import _name_prefix
 from .errors import NotFound
+from .search import like_prefix
 from .uow import UnitOfWork
 
 SEARCH_LIMIT = 200
@@ -91,7 +91,7 @@ def find_accounts(sessions, query: str, limit: int = SEARCH_LIMIT) -> list[Accou
         where, params = "a.id IN (SELECT account_id FROM enrollment.policies WHERE locator = :t)", {"t": upper}
     else:
         where = "(lower(a.name) LIKE :prefix OR lower(a.name) LIKE :word)"
-        params = {"prefix": _name_prefix(term), "word": "% " + _name_prefix(term)}
+        params = {"prefix": like_prefix(term), "word": "% " + like_prefix(term)}
     with UnitOfWork(sessions) as uow:
         rows = uow.connection.execute(
             text(
@@ -127,14 +127,14 @@ def account_billing(sessions, account_locator: str) -> AccountBilling:  # noqa: 
             ),
             {"a": a.id, "n": CHARGES_SHOWN},
         ).all()
+        # Live totals per kind, and how many charges there are in all (cancelled ones too), in one pass.
         totals = conn.execute(
             text(
-                "SELECT category, currency, sum(amount) AS total, count(*) AS n FROM billing.charges WHERE account_id = :a AND status <> 'CANCELLED' "
-                "GROUP BY category, currency ORDER BY category, currency"
+                "SELECT category, currency, sum(amount) FILTER (WHERE status <> 'CANCELLED') AS total, count(*) AS n "
+                "FROM billing.charges WHERE account_id = :a GROUP BY category, currency ORDER BY category, currency"
             ),
             {"a": a.id},
         ).all()
-        every = conn.execute(text("SELECT count(*) FROM billing.charges WHERE account_id = :a"), {"a": a.id}).scalar_one()
         ledger = conn.execute(
             text(
                 "SELECT ledger_account, currency, sum(amount) FILTER (WHERE direction = 'DEBIT') AS debit, "
@@ -155,8 +155,8 @@ def account_billing(sessions, account_locator: str) -> AccountBilling:  # noqa: 
     return AccountBilling(
         a.locator, a.name, a.currency, a.billing_level, policies,
         tuple(ChargeRow(r.locator, r.category, r.policy, r.claim, r.payee, r.amount, r.currency, r.status, r.charge_date) for r in charges),
-        every,
-        tuple((r.category, r.currency, r.total) for r in totals),
+        sum(r.n for r in totals),
+        tuple((r.category, r.currency, r.total) for r in totals if r.total is not None),
         tuple(LedgerTotal(r.ledger_account, r.currency, r.debit or zero, r.credit or zero) for r in ledger),
         tuple(InvoiceRow(r.locator, r.status, r.total_amount, r.currency, r.due_date, r.paid) for r in invoices),
     )

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import text
 
-from .claims.queue import _name_prefix
+from .claims.pricing import BenefitTerms, CostShare, parse_coverage_terms
 from .claims.views import BalanceView, ClaimSummary, recent_claims
-from .errors import NotFound
-from .money import money
+from .errors import NotFound, ValidationError
+from .search import like_prefix
 from .uow import UnitOfWork
 
 SEARCH_LIMIT = 200
@@ -55,16 +55,6 @@ class TermBalances:
 
 
 @dataclass(frozen=True)
-class Benefit:
-    key: str
-    covered: bool
-    copay: Decimal
-    coinsurance: Decimal
-    deductible_applies: bool
-    requires_prior_auth: bool
-
-
-@dataclass(frozen=True)
 class MemberEligibility:
     locator: str
     name: str
@@ -74,8 +64,9 @@ class MemberEligibility:
     day: dt.date
     coverage: tuple[CoverageRow, ...]
     balances: tuple[TermBalances, ...]
-    benefits: tuple[Benefit, ...]
-    out_of_network: Benefit | None
+    benefits: tuple[BenefitTerms, ...]  # as pricing reads them: the spec's defaults applied
+    out_of_network: BenefitTerms | None  # None when the terms have no out-of-network section
+    terms_problem: str | None  # the cover's terms do not parse: what pricing would refuse them for
     claims: tuple[ClaimSummary, ...] | None  # None: the signed-in role does not read claims
 
     @property
@@ -96,7 +87,7 @@ def find_members(sessions, query: str, limit: int = SEARCH_LIMIT) -> list[Member
         params = {"t": upper}
     else:
         where = "(lower(p.last_name) LIKE :name OR lower(p.first_name || ' ' || p.last_name) LIKE :name)"
-        params = {"name": _name_prefix(term)}
+        params = {"name": like_prefix(term)}
     with UnitOfWork(sessions) as uow:
         rows = uow.connection.execute(
             text(
@@ -115,16 +106,20 @@ def find_members(sessions, query: str, limit: int = SEARCH_LIMIT) -> list[Member
     return [MemberRow(r.locator, r.name, r.date_of_birth, r.covered) for r in rows]
 
 
-def _benefit(key: str, raw: dict[str, Any]) -> Benefit:
-    # The spec's defaults for a missing field: covered, no copay, no coinsurance, no deductible, no prior auth.
-    return Benefit(
-        key,
-        bool(raw.get("covered", True)),
-        money(str(raw.get("copay", "0"))),
-        Decimal(str(raw.get("coinsurance", "0"))),
-        bool(raw.get("deductible_applies", False)),
-        bool(raw.get("requires_prior_auth", False)),
-    )
+def _benefits(terms: Any) -> tuple[tuple[BenefitTerms, ...], BenefitTerms | None, str | None]:
+    """The benefits as pricing parses them; out-of-network as a row of its own when the terms have the section."""
+    if not terms:
+        return (), None, None
+    try:
+        plan = parse_coverage_terms(terms)
+    except ValidationError as exc:
+        return (), None, str(exc)
+    benefits = tuple(plan.benefits[k] for k in sorted(plan.benefits))
+    if "out_of_network" not in terms:
+        return benefits, None, None
+    share = plan.out_of_network
+    oon = BenefitTerms("out_of_network", share is not None, share or CostShare(Decimal("0.00"), Decimal(0), False), False)
+    return benefits, oon, None
 
 
 def member_eligibility(sessions, member_locator: str, day: dt.date | None = None) -> MemberEligibility:  # noqa: ANN001
@@ -187,13 +182,11 @@ def member_eligibility(sessions, member_locator: str, day: dt.date | None = None
     )
     # The benefits of the cover in force on the day, else of the latest cover.
     shown = next((r for r in coverage_rows if r.in_force), coverage_rows[0] if coverage_rows else None)
-    terms_doc = (shown.coverage_terms or {}) if shown else {}
-    benefits = tuple(_benefit(k, v or {}) for k, v in sorted((terms_doc.get("benefits") or {}).items()))
-    oon = terms_doc.get("out_of_network")
+    benefits, out_of_network, terms_problem = _benefits(shown.coverage_terms if shown else None)
     address = person.address or {}
     return MemberEligibility(
         person.locator, person.name, person.date_of_birth,
         ", ".join(str(address[k]) for k in ("line1", "city", "region", "postcode", "country") if address.get(k)),
         " · ".join(x for x in (person.email, person.phone) if x),
-        day, coverage, balances, benefits, _benefit("out_of_network", oon) if isinstance(oon, dict) else None, claims,
+        day, coverage, balances, benefits, out_of_network, terms_problem, claims,
     )

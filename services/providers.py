@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from .claims.queue import _name_prefix
 from .claims.views import ClaimSummary, recent_claims
 from .errors import NotFound
+from .search import like_prefix
 from .uow import UnitOfWork
 
 SEARCH_LIMIT = 200
@@ -73,7 +73,7 @@ def find_providers(sessions, query: str, limit: int = SEARCH_LIMIT) -> list[Prov
         where, params = "p.locator = :t", {"t": term.upper()}
     else:
         where = "(lower(p.name) LIKE :prefix OR lower(p.specialty) LIKE :prefix OR lower(p.name) LIKE :word)"
-        params = {"prefix": _name_prefix(term), "word": "% " + _name_prefix(term)}
+        params = {"prefix": like_prefix(term), "word": "% " + like_prefix(term)}
     with UnitOfWork(sessions) as uow:
         rows = uow.connection.execute(
             text(

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -278,6 +277,3 @@ class LookupScreen(QWidget):
 
     def badge_text(self) -> str:
         return self._badge.text()
-
-    def list_table(self) -> QTableWidget:
-        return self._list

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from ..errors import ValidationError
 from ..money import fmt_grouped
+from ..search import like_prefix
 from ..uow import UnitOfWork
 from . import lifecycle as lc
 
@@ -86,11 +87,6 @@ _LOCATOR = re.compile(r"^[A-Z]{2,3}-\d{1,8}$")
 NAME_MATCH_LIST_MAX = 5000
 
 
-def _name_prefix(term: str) -> str:
-    """The LIKE pattern for a name prefix: any text is a value, never SQL, and its wildcards are escaped."""
-    return term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _named_members(conn, f: QueueFilter) -> list[uuid.UUID] | None:  # noqa: ANN001
     """The members a name search matches, when it is a name search that matches few enough of them.
 
@@ -106,7 +102,7 @@ def _named_members(conn, f: QueueFilter) -> list[uuid.UUID] | None:  # noqa: ANN
             "SELECT id FROM policy_admin.parties WHERE lower(last_name) LIKE :name_prefix "
             "OR lower(first_name || ' ' || last_name) LIKE :name_prefix LIMIT :most"
         ),
-        {"name_prefix": _name_prefix(term), "most": NAME_MATCH_LIST_MAX + 1},
+        {"name_prefix": like_prefix(term), "most": NAME_MATCH_LIST_MAX + 1},
     ).scalars().all()
     return ids if len(ids) <= NAME_MATCH_LIST_MAX else None
 
@@ -152,7 +148,7 @@ def _where(f: QueueFilter, members: list[uuid.UUID] | None = None) -> tuple[list
                 "c.claimant_party_id IN (SELECT id FROM policy_admin.parties WHERE lower(last_name) LIKE :name_prefix "
                 "OR lower(first_name || ' ' || last_name) LIKE :name_prefix)"
             )
-            params["name_prefix"] = _name_prefix(term)
+            params["name_prefix"] = like_prefix(term)
     return where, params
 
 

@@ -25,7 +25,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 
@@ -181,7 +181,17 @@ def _version(conn, version_id: Any) -> Any:  # noqa: ANN001
     ).one()
 
 
-def _product_terms(version: Any) -> tuple[dict[str, Any], list[dict[str, Any]], Decimal, str | None]:
+class ProductTerms(NamedTuple):
+    """What a product version's document says a term is issued on."""
+
+    code: str
+    coverage_terms: dict[str, Any]
+    balances: list[dict[str, Any]]
+    base: Decimal  # monthly premium before the answers' loadings
+    currency: str | None
+
+
+def _product_terms(version: Any) -> ProductTerms:
     """Coverage terms, balances, base monthly premium and currency from a product version's document."""
     doc = version.document or {}
     where = f"product {version.code} version {version.version}"
@@ -194,12 +204,12 @@ def _product_terms(version: Any) -> tuple[dict[str, Any], list[dict[str, Any]], 
         if not isinstance(b, dict) or not {"type", "key", "limit"} <= set(b):
             raise ValidationError(f"has a balance without type, key and limit: {b!r}", where=where)
     premium = doc.get("premium") or {}
-    return doc["coverage_terms"], balances, money(premium.get("amount", "0")), premium.get("currency")
+    return ProductTerms(version.code, doc["coverage_terms"], balances, money(premium.get("amount", "0")), premium.get("currency"))
 
 
-def _add_term(conn, policy: Any, number: int, start: dt.date, version: Any, party_id: Any, currency: str) -> Any:  # noqa: ANN001
+def _add_term(conn, policy: Any, number: int, start: dt.date, product: ProductTerms, party_id: Any, currency: str) -> Any:  # noqa: ANN001
     """A term with its coverage element, the member's coverage and fresh balances."""
-    coverage_terms, balances, _base, _currency = _product_terms(version)
+    coverage_terms, balances = product.coverage_terms, product.balances
     end = term_end(start)
     term = conn.execute(
         text(
@@ -226,7 +236,7 @@ def _add_term(conn, policy: Any, number: int, start: dt.date, version: Any, part
             "element_type, coverage_terms, status, effective_from, effective_to) "
             "VALUES (:party, :p, :e, :s, :t, :code, 'MEDICAL', CAST(:terms AS jsonb), 'ACTIVE', :f, :to)"
         ),
-        {"party": party_id, "p": policy.id, "e": element.id, "s": element.static_id, "t": term.id, "code": version.code,
+        {"party": party_id, "p": policy.id, "e": element.id, "s": element.static_id, "t": term.id, "code": product.code,
          "terms": json.dumps(coverage_terms), "f": start, "to": end},
     )
     if balances:
@@ -357,9 +367,9 @@ def issue_policy(sessions, quote_locator: str, member_locator: str, inception: A
         version = _version(conn, quote.product_version_id)
         if version.effective_from > start or (version.effective_to is not None and version.effective_to < start):
             raise ValidationError(f"product {version.code} version {version.version} is not on sale on {start.isoformat()}", where="inception date")
-        _terms_, _balances, _base, product_currency = _product_terms(version)
+        product = _product_terms(version)
         account = conn.execute(text("SELECT id, currency, market_code FROM policy_admin.accounts WHERE id = :a"), {"a": quote.account_id}).one()
-        currency = product_currency or account.currency
+        currency = product.currency or account.currency
         monthly = money((quote.document or {}).get("premium", {}).get("amount", "0"))
         annual_premium = annual(monthly)
         address = member.address or {}
@@ -377,7 +387,7 @@ def issue_policy(sessions, quote_locator: str, member_locator: str, inception: A
         ).one()
         fields = load_fields(conn, version.id)
         _save_answers(conn, "policy_field_values", "policy_id", policy.id, fields, {k: v for k, v in answers.items() if k in fields and v is not None})
-        term = _add_term(conn, policy, 1, start, version, member.id, currency)
+        term = _add_term(conn, policy, 1, start, product, member.id, currency)
         txn = _record(conn, policy, term, "ISSUANCE", start, {
             "quote_locator": quote.locator, "member_locator": member.locator, "annual_premium": f"{annual_premium:.2f}",
             "monthly_premium": f"{monthly:.2f}", "premium_change": f"{annual_premium:.2f}", "currency": currency,
@@ -425,7 +435,7 @@ def endorse_policy(sessions, policy_locator: str, effective: Any, changes: Mappi
         if day < last:
             raise ValidationError(f"the policy last changed from {last.isoformat()}; an endorsement cannot go in before it", where="effective date")
         version = _version(conn, policy.product_version_id)
-        _terms_, _balances, base, _currency = _product_terms(version)
+        base = _product_terms(version).base
         fields = load_fields(conn, version.id)
         unknown = sorted(set(changes) - set(fields))
         if unknown:
@@ -495,7 +505,7 @@ def renew_policy(sessions, policy_locator: str, *, expected_version: int | None 
         if version_id is None or product.status != "ACTIVE":
             raise ValidationError(f"product {product.code} is not on sale on {start.isoformat()}; the policy cannot be renewed", where="renewal")
         version = _version(conn, version_id)
-        _terms_, _balances, base, product_currency = _product_terms(version)
+        product = _product_terms(version)
         document = dict(policy.document or {})
         fields = load_fields(conn, version.id)
         # The answers are asked again by the version in force: a new required question stops the renewal, by name.
@@ -503,10 +513,10 @@ def renew_policy(sessions, policy_locator: str, *, expected_version: int | None 
         if "start_date" in fields:
             asked["start_date"] = start.isoformat()
         answers = check_answers(fields, asked, where="renewal")
-        currency = product_currency or document.get("premium", {}).get("currency") or policy.account_currency
-        monthly = rate(base, answers)
+        currency = product.currency or document.get("premium", {}).get("currency") or policy.account_currency
+        monthly = rate(product.base, answers)
         annual_premium = annual(monthly)
-        term = _add_term(conn, policy, current.term_number + 1, start, version, policy.policyholder_party_id, currency)
+        term = _add_term(conn, policy, current.term_number + 1, start, product, policy.policyholder_party_id, currency)
         _save_answers(conn, "policy_field_values", "policy_id", policy.id, fields, {k: v for k, v in answers.items() if v is not None})
         txn = _record(conn, policy, term, "RENEWAL", start, {
             "previous_term": current.locator, "product_version": version.version, "annual_premium": f"{annual_premium:.2f}",

@@ -96,11 +96,21 @@ def check_value(field: FieldDefinition, raw: Any) -> str | None:
 
 def load_fields(conn, version_id: Any) -> dict[str, FieldDefinition]:  # noqa: ANN001
     """The product version's questions, by key."""
-    rows = conn.execute(
-        text("SELECT id, field_key, field_type, required, options FROM policy_admin.field_definitions WHERE product_version_id = :v ORDER BY field_key"),
-        {"v": version_id},
-    )
-    return {r.field_key: FieldDefinition(r.field_key, r.field_type, r.required, r.options or {}, r.id) for r in rows}
+    return load_fields_for(conn, [version_id]).get(version_id, {})
+
+
+def load_fields_for(conn, version_ids: list[Any]) -> dict[Any, dict[str, FieldDefinition]]:  # noqa: ANN001
+    """Each product version's questions, by key, in one query."""
+    fields: dict[Any, dict[str, FieldDefinition]] = {}
+    for r in conn.execute(
+        text(
+            "SELECT product_version_id, id, field_key, field_type, required, options FROM policy_admin.field_definitions "
+            "WHERE product_version_id = ANY(:v) ORDER BY product_version_id, field_key"
+        ),
+        {"v": list(version_ids)},
+    ):
+        fields.setdefault(r.product_version_id, {})[r.field_key] = FieldDefinition(r.field_key, r.field_type, r.required, r.options or {}, r.id)
+    return fields
 
 
 def check_answers(fields: Mapping[str, FieldDefinition], answers: Mapping[str, Any], *, where: str) -> dict[str, str | None]:

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ..claims.queue import _name_prefix
 from ..money import money
+from ..search import like_prefix
 from ..uow import UnitOfWork
-from .quotes import FieldDefinition, load_fields
+from .quotes import FieldDefinition, load_fields_for
 
 SEARCH_LIMIT = 200
 
@@ -57,7 +57,7 @@ def find_policies(sessions, query: str = "", limit: int = SEARCH_LIMIT) -> list[
         where, params = "m.locator = :t", {"t": upper}
     else:
         where = "(lower(m.last_name) LIKE :name OR lower(m.first_name || ' ' || m.last_name) LIKE :name)"
-        params = {"name": _name_prefix(term)}
+        params = {"name": like_prefix(term)}
         order = "m.last_name, m.first_name, p.locator"
     with UnitOfWork(sessions) as uow:
         rows = uow.connection.execute(
@@ -99,12 +99,12 @@ def products_on_sale(sessions) -> list[ProductForm]:  # noqa: ANN001
                 "ORDER BY p.id, pv.version DESC"
             )
         ).all()
-        forms = []
-        for v in sorted(versions, key=lambda r: r.code):
-            premium: dict[str, Any] = (v.document or {}).get("premium") or {}
-            fields = load_fields(conn, v.id)
-            forms.append(ProductForm(v.code, v.name, v.version, money(premium.get("amount", "0")), premium.get("currency") or "USD",
-                                     tuple(fields.values())))
+        fields = load_fields_for(conn, [v.id for v in versions])
+    forms = []
+    for v in sorted(versions, key=lambda r: r.code):
+        premium: dict[str, Any] = (v.document or {}).get("premium") or {}
+        forms.append(ProductForm(v.code, v.name, v.version, money(premium.get("amount", "0")), premium.get("currency") or "USD",
+                                 tuple(fields.get(v.id, {}).values())))
     return forms
 
 

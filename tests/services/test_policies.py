@@ -87,6 +87,13 @@ def _issued(world, start: dt.date | None = None, **answers) -> tuple[policies.Po
     return policies.issue_policy(world["clerk"].sessions, _quote(world, start, **answers).locator, member), member
 
 
+def _visit(world, member: str, day: dt.date):  # noqa: ANN001, ANN201
+    """An office visit on ``day`` at an in-network provider, received for ``member``."""
+    provider = _one(world["db"], "SELECT locator FROM provider.providers WHERE network_status = 'IN_NETWORK' ORDER BY locator LIMIT 1")
+    return intake.submit_claim(world["supervisor"].sessions, intake.ClaimEntry(member, provider, day.isoformat(),
+                                                                               [intake.LineEntry("office_visit", "99213", "150.00")]))
+
+
 def _snapshot(db) -> dict[str, int]:
     """Row counts of every table a policy change writes: a refused change leaves them all as they were."""
     tables = ("enrollment.policies", "enrollment.policy_terms", "enrollment.policy_transactions", "enrollment.policy_elements",
@@ -332,10 +339,8 @@ def test_care_after_cancellation_is_denied_by_the_engine_and_paid_care_blocks_ba
     db = world["db"]
     today = world["today"] - 20 * DAY  # backdated, so the care below is in the past
     issued, member = _issued(world, today)
-    provider = _one(db, "SELECT locator FROM provider.providers WHERE network_status = 'IN_NETWORK' ORDER BY locator LIMIT 1")
     # A visit on day 5, paid.
-    paid = intake.submit_claim(world["supervisor"].sessions, intake.ClaimEntry(member, provider, (today + 5 * DAY).isoformat(),
-                                                                               [intake.LineEntry("office_visit", "99213", "150.00")]))
+    paid = _visit(world, member, today + 5 * DAY)
     batch.adjudicate_received(world["supervisor"], workers=1)
     assert _one(db, "SELECT status FROM claims.claims WHERE locator = :l", l=paid.locator) == "FINALIZED"
     before = _snapshot(db)
@@ -344,8 +349,7 @@ def test_care_after_cancellation_is_denied_by_the_engine_and_paid_care_blocks_ba
     assert _snapshot(db) == before
     policies.cancel_policy(world["clerk"].sessions, issued.locator, today + 10 * DAY, "left the country")
     # A visit on day 12, after cover ended: the engine denies it as outside coverage.
-    late = intake.submit_claim(world["supervisor"].sessions, intake.ClaimEntry(member, provider, (today + 12 * DAY).isoformat(),
-                                                                               [intake.LineEntry("office_visit", "99213", "150.00")]))
+    late = _visit(world, member, today + 12 * DAY)
     batch.adjudicate_received(world["supervisor"], workers=1)
     assert _rows(db, "SELECT c.status, l.reason_code FROM claims.claims c JOIN claims.claim_lines l ON l.claim_id = c.id WHERE c.locator = :l",
                  l=late.locator) == [("DENIED", "27")]
@@ -471,9 +475,7 @@ def _in_thread(call):  # noqa: ANN001, ANN202
 def test_a_cancellation_waits_for_a_pricing_under_way_and_then_refuses_its_approval(world):
     db, start = world["db"], world["today"] - 20 * DAY
     issued, member = _issued(world, start)
-    provider = _one(db, "SELECT locator FROM provider.providers WHERE network_status = 'IN_NETWORK' ORDER BY locator LIMIT 1")
-    claim = intake.submit_claim(world["supervisor"].sessions, intake.ClaimEntry(member, provider, (start + 12 * DAY).isoformat(),
-                                                                                [intake.LineEntry("office_visit", "99213", "150.00")]))
+    claim = _visit(world, member, start + 12 * DAY)
     with db.engine.connect() as pricing:
         # A pricing under way: the member's balances locked first, as pricing does; the claim comes out approved, not yet committed.
         tx = pricing.begin()
@@ -491,9 +493,7 @@ def test_a_cancellation_waits_for_a_pricing_under_way_and_then_refuses_its_appro
 def test_a_pricing_waits_for_a_cancellation_under_way_and_then_denies_the_care_after_it(world):
     db, start = world["db"], world["today"] - 20 * DAY
     issued, member = _issued(world, start)
-    provider = _one(db, "SELECT locator FROM provider.providers WHERE network_status = 'IN_NETWORK' ORDER BY locator LIMIT 1")
-    claim = intake.submit_claim(world["supervisor"].sessions, intake.ClaimEntry(member, provider, (start + 12 * DAY).isoformat(),
-                                                                                [intake.LineEntry("office_visit", "99213", "150.00")]))
+    claim = _visit(world, member, start + 12 * DAY)
     claim_id = _one(db, "SELECT id FROM claims.claims WHERE locator = :l", l=claim.locator)
     with world["clerk"].engine.connect() as cancelling:
         # A cancellation under way, as the service makes it: the check (which locks the balances), then cover cut short.

@@ -54,7 +54,7 @@ def test_a_member_found_by_name_shows_cover_balances_benefits_and_claims(qtbot, 
     screen.search(person.last_name.lower())
     qtbot.waitUntil(lambda: member in [r.locator for r in screen.rows()], timeout=TIMEOUT_MS)
     with qtbot.waitSignal(screen.loaded, timeout=TIMEOUT_MS):
-        screen.load_member(member)
+        screen.load(member)
     d = screen.detail()
     covered = d.in_force is not None
     assert screen.badge_text() == ("Covered" if covered else "Not covered")

@@ -102,9 +102,9 @@ class EligibilityScreen(LookupScreen):
             for t in d.balances for b in t.balances
         ])
         benefits = [*d.benefits, *([d.out_of_network] if d.out_of_network else [])]
-        fill_table(self._benefits, [
-            [b.key.replace("_", " ").capitalize(), "yes" if b.covered else "no", fmt_grouped(b.copay) if b.covered else "",
-             _percent(b.coinsurance) if b.covered else "", ("applies" if b.deductible_applies else "—") if b.covered else "",
+        fill_table(self._benefits, [[d.terms_problem]] if d.terms_problem else [
+            [b.key.replace("_", " ").capitalize(), "yes" if b.covered else "no", fmt_grouped(b.share.copay) if b.covered else "",
+             _percent(b.share.coinsurance) if b.covered else "", ("applies" if b.share.deductible_applies else "—") if b.covered else "",
              ("required" if b.requires_prior_auth else "—") if b.covered else ""]
             for b in benefits
         ])
@@ -118,9 +118,6 @@ class EligibilityScreen(LookupScreen):
         return f"{amount:.0f} visits" if balance.type == "VISIT_LIMIT" else f"{fmt_grouped(amount)} {currency}"
 
     # ------------------------------------------------------------ for tests and the shell
-
-    def load_member(self, locator: str) -> None:
-        self.load(locator)
 
     def set_day(self, day) -> None:  # noqa: ANN001
         self._day.setDate(QDate(day.year, day.month, day.day))

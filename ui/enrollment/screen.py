@@ -98,9 +98,6 @@ class EnrollmentScreen(LookupScreen):
             self.addAction(action)
             self._actions[key] = action
         self._update_actions()
-        if self._can_write and ctx.online:  # the dialogs ask the products' questions: have them ready
-            sessions = ctx.sessions
-            ops.run_op(self, lambda: views.products_on_sale(sessions), success=self._keep_products)
 
     def _keep_products(self, products: list[views.ProductForm]) -> None:
         self._products = products
@@ -421,9 +418,6 @@ class EnrollmentScreen(LookupScreen):
         self._selected = locator
         self._search.clear()
         self.refresh()
-        self.load(locator)
-
-    def load_policy(self, locator: str) -> None:
         self.load(locator)
 
     def table(self, name: str) -> QTableWidget:
